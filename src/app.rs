@@ -1,0 +1,263 @@
+//! The only place where the stages are wired together:
+//! input -> normalize -> match -> diagnose -> render.
+
+use crate::catalog::{Catalog, Kind, Severity};
+use crate::cli::{Args, Command, Format, RulesCommand};
+use crate::config::{Config, Env, Source};
+use crate::diagnose::{Diagnoser, InputReport, Options};
+use crate::error::{Error, EXIT_FINDING, EXIT_OK, EXIT_UNKNOWN_FAILURE, EXIT_USAGE};
+use crate::input::for_each_line;
+use crate::matcher::Matcher;
+use crate::render::{self, card::Cards, json::Json, RenderOptions, Report, Sink, Status};
+use clap::Parser;
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::ops::ControlFlow;
+
+/// Runs the whole program; returns the exit code. `main` is a thin wrapper;
+/// tests call this in-process.
+pub fn run(
+    args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+    env: &Env,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> i32 {
+    let args = match Args::try_parse_from(args) {
+        Ok(a) => a,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let text = e.render().to_string();
+            let target: &mut dyn Write = if e.use_stderr() { stderr } else { stdout };
+            let _ = target.write_all(text.as_bytes());
+            return code;
+        }
+    };
+    let config = match Config::resolve(&args, env) {
+        Ok(c) => c,
+        Err(msg) => {
+            let _ = writeln!(stderr, "buildmedic: {msg}");
+            return EXIT_USAGE;
+        }
+    };
+    colored::control::set_override(config.color);
+    let result = match &args.command {
+        Some(Command::Rules { action }) => rules_command(action, &config, stdout),
+        None => diagnose_command(&config, env, stdin, stdout, stderr),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Failure::Quiet(code)) => code,
+        Err(Failure::Error(e)) => {
+            let _ = writeln!(stderr, "buildmedic: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+enum Failure {
+    /// Stop with this code and say nothing (stdout was closed).
+    Quiet(i32),
+    Error(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Error(e)
+    }
+}
+
+/// Maps an output error: a closed pipe ends quietly with `code`.
+fn output(code: i32) -> impl Fn(io::Error) -> Failure {
+    move |e| {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            Failure::Quiet(code)
+        } else {
+            Failure::Error(Error::Output { path: "<stdout>".into(), source: e })
+        }
+    }
+}
+
+fn diagnose_command(
+    config: &Config,
+    env: &Env,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<i32, Failure> {
+    let catalog = Catalog::load(&config.rules)?;
+    let matcher = Matcher::new(&catalog);
+    let options = Options { context: config.context };
+    let mut reports = Vec::new();
+    let mut input_failed = false;
+    for source in &config.sources {
+        let name = source.name();
+        let result = match source {
+            Source::Stdin => {
+                if env.stdin_is_terminal {
+                    let _ = writeln!(stderr, "paste a build log, then press Ctrl-D");
+                }
+                diagnose_stream(&catalog, &matcher, options, name.clone(), stdin, config.tee.then_some(&mut *stdout))
+            }
+            Source::File(path) => match open(path) {
+                Ok(mut file) => diagnose_stream(&catalog, &matcher, options, name.clone(), &mut file, config.tee.then_some(&mut *stdout)),
+                Err(e) => Err((None, e)),
+            },
+        };
+        match result {
+            Ok(report) => reports.push(report),
+            Err((partial, e)) => {
+                input_failed = true;
+                let _ = writeln!(stderr, "buildmedic: {}", Error::Input { name: name.clone(), source: e });
+                if let Some(report) = partial {
+                    let _ = writeln!(stderr, "buildmedic: diagnosing the {} lines of {name} read before the error", report.lines);
+                    reports.push(report);
+                }
+            }
+        }
+    }
+    let report = assemble(&catalog, reports);
+    let code = if input_failed {
+        EXIT_USAGE
+    } else {
+        match report.status {
+            Status::Clean => EXIT_OK,
+            Status::Failed => EXIT_FINDING,
+            Status::UnknownFailure => EXIT_UNKNOWN_FAILURE,
+        }
+    };
+    if report.inputs.is_empty() {
+        return Ok(code);
+    }
+    let render_options = RenderOptions { docs_url: config.docs_url.clone(), all_fixes: config.all_fixes, color: config.color };
+    let mut sink: Box<dyn Sink> = match config.format {
+        Format::Human => Box::new(Cards::new(render_options)),
+        Format::Json => Box::new(Json::default()),
+    };
+    let out: &mut dyn Write = if config.tee { stderr } else { stdout };
+    let mut buffered = io::BufWriter::new(out);
+    render::render(sink.as_mut(), &report, &catalog, &config.docs_url, &mut buffered).map_err(output(code))?;
+    buffered.flush().map_err(output(code))?;
+    Ok(code)
+}
+
+fn open(path: &std::path::Path) -> io::Result<File> {
+    let meta = std::fs::metadata(path)?;
+    if meta.is_dir() {
+        return Err(io::Error::new(io::ErrorKind::IsADirectory, "is a directory"));
+    }
+    File::open(path)
+}
+
+type StreamResult = Result<InputReport, (Option<InputReport>, io::Error)>;
+
+/// Reads one input to the end through the diagnoser. With `tee`, every chunk
+/// read is copied to it first.
+fn diagnose_stream(
+    catalog: &Catalog,
+    matcher: &Matcher,
+    options: Options,
+    name: String,
+    input: &mut dyn Read,
+    tee: Option<&mut dyn Write>,
+) -> StreamResult {
+    let mut diagnoser = Diagnoser::new(catalog, matcher, options);
+    let (summary, error) = match tee {
+        Some(out) => {
+            let mut reader = Tee { inner: input, out, closed: false };
+            for_each_line(&mut reader, |line| {
+                diagnoser.feed(line);
+                ControlFlow::Continue(())
+            })
+        }
+        None => for_each_line(input, |line| {
+            diagnoser.feed(line);
+            ControlFlow::Continue(())
+        }),
+    };
+    let report = diagnoser.finish(name, summary.lines);
+    match error {
+        None => Ok(report),
+        Some(e) => Err((Some(report), e)),
+    }
+}
+
+/// Copies what is read to `out` as soon as it is read. If `out` closes, the
+/// copy stops but reading (and the diagnosis) goes on.
+struct Tee<'a> {
+    inner: &'a mut dyn Read,
+    out: &'a mut dyn Write,
+    closed: bool,
+}
+
+impl Read for Tee<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if !self.closed && n > 0 {
+            let data = buf.get(..n).unwrap_or_default();
+            if self.out.write_all(data).and_then(|()| self.out.flush()).is_err() {
+                self.closed = true;
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Ranks findings across inputs and settles the overall status.
+pub fn assemble(catalog: &Catalog, inputs: Vec<InputReport>) -> Report {
+    let mut findings: Vec<(usize, crate::diagnose::Finding)> = inputs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, r)| r.findings.iter().cloned().map(move |f| (i, f)))
+        .collect();
+    let key = |rule: usize| {
+        let r = catalog.rules.get(rule);
+        (r.map_or(Severity::Info, |r| r.severity), r.map_or(Kind::Generic, |r| r.kind))
+    };
+    findings.sort_by_key(|(_, f)| key(f.rule));
+    let status = match findings.first().map(|(_, f)| key(f.rule)) {
+        Some((Severity::Error, Kind::Specific)) => Status::Failed,
+        Some((Severity::Error, Kind::Generic)) => Status::UnknownFailure,
+        _ => Status::Clean,
+    };
+    Report { inputs, findings, status }
+}
+
+fn rules_command(action: &RulesCommand, config: &Config, stdout: &mut dyn Write) -> Result<i32, Failure> {
+    match action {
+        RulesCommand::List { group } => {
+            let catalog = Catalog::load(&config.rules)?;
+            let mut out = io::BufWriter::new(stdout);
+            let rules = catalog.rules.iter().filter(|r| group.as_deref().is_none_or(|g| r.group() == g));
+            let width = catalog.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
+            for r in rules {
+                writeln!(out, "{:<width$}  {:<7}  {}", r.id, r.severity.as_str(), r.title).map_err(output(EXIT_OK))?;
+            }
+            out.flush().map_err(output(EXIT_OK))?;
+            Ok(EXIT_OK)
+        }
+        RulesCommand::Test { dir } => {
+            let mut dirs = config.rules.clone();
+            dirs.extend(dir.iter().cloned());
+            let catalog = Catalog::load(&dirs)?;
+            let only = dir.as_ref().map(|d| d.display().to_string());
+            let outcome = crate::selftest::test_catalog(&catalog, only.as_deref());
+            let mut out = io::BufWriter::new(stdout);
+            for failure in &outcome.failures {
+                writeln!(out, "FAIL {}: {}", failure.rule, failure.message).map_err(output(EXIT_FINDING))?;
+            }
+            writeln!(
+                out,
+                "{} rules, {} examples: {} passed, {} failed",
+                outcome.rules,
+                outcome.examples,
+                outcome.checks - outcome.failures.len(),
+                outcome.failures.len()
+            )
+            .map_err(output(EXIT_FINDING))?;
+            out.flush().map_err(output(EXIT_FINDING))?;
+            Ok(if outcome.failures.is_empty() { EXIT_OK } else { EXIT_FINDING })
+        }
+    }
+}

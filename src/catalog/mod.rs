@@ -1,0 +1,247 @@
+//! The catalogue of known failures: loading, validation and lookup.
+//!
+//! Rules come from the files embedded at build time (`build.rs`) and from
+//! `--rules DIR` directories; a rule from a directory replaces an embedded
+//! rule with the same id. A broken file never panics: every problem becomes
+//! a [`RuleError`] naming the file, the line where it can be found, the rule
+//! id and the field, and all of them are reported at once.
+//!
+//! The catalogue is read-only configuration for the matcher and renderers.
+
+pub mod lint;
+pub mod literal;
+pub mod raw;
+pub mod rule;
+
+pub use raw::{Builder, Kind, Severity};
+pub use rule::{Condition, Example, Link, Pattern, Remedy, Rule};
+
+use crate::error::{describe_io, Error, RuleError};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
+}
+
+/// Largest rule file read.
+const MAX_RULE_FILE: u64 = 1024 * 1024;
+/// Deepest directory nesting searched under `--rules DIR`.
+const MAX_DEPTH: usize = 16;
+
+#[derive(Debug, Default)]
+pub struct Catalog {
+    /// Sorted by id.
+    pub rules: Vec<Rule>,
+    index: HashMap<String, usize>,
+}
+
+impl Catalog {
+    /// The embedded rules plus every rule under `dirs`.
+    pub fn load(dirs: &[PathBuf]) -> Result<Catalog, Error> {
+        let mut errors = Vec::new();
+        let mut rules = load_set(
+            embedded::EMBEDDED_RULES.iter().map(|(path, text)| (format!("rules/{path}"), Ok(text.to_string()))),
+            &mut errors,
+        );
+        let mut user_files = Vec::new();
+        for dir in dirs {
+            if !dir.is_dir() {
+                return Err(Error::Usage(format!(
+                    "--rules {}: {}",
+                    dir.display(),
+                    if dir.exists() { "not a directory" } else { "no such directory" }
+                )));
+            }
+            walk(dir, 0, &mut user_files);
+        }
+        let user = load_set(
+            user_files.into_iter().map(|p| {
+                let name = p.display().to_string();
+                (name, read_rule_file(&p))
+            }),
+            &mut errors,
+        );
+        if !errors.is_empty() {
+            return Err(Error::Rules(errors));
+        }
+        for rule in user {
+            match rules.iter_mut().find(|r| r.id == rule.id) {
+                Some(slot) => *slot = rule,
+                None => rules.push(rule),
+            }
+        }
+        Ok(Catalog::from_rules(rules))
+    }
+
+    pub fn from_rules(mut rules: Vec<Rule>) -> Catalog {
+        rules.sort_by(|a, b| a.id.cmp(&b.id));
+        let index = rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+        Catalog { rules, index }
+    }
+
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.position(id).and_then(|i| self.rules.get(i))
+    }
+}
+
+/// Parses one set of files (embedded, or all user directories), reporting
+/// duplicate ids within the set.
+fn load_set(
+    files: impl Iterator<Item = (String, Result<String, String>)>,
+    errors: &mut Vec<RuleError>,
+) -> Vec<Rule> {
+    let mut rules: Vec<Rule> = Vec::new();
+    for (file, text) in files {
+        let text = match text {
+            Ok(t) => t,
+            Err(message) => {
+                errors.push(RuleError { file, line: None, rule: None, field: None, message });
+                continue;
+            }
+        };
+        match parse_rule(&file, &text) {
+            Ok(rule) => {
+                if let Some(first) = rules.iter().find(|r| r.id == rule.id) {
+                    errors.push(RuleError {
+                        line: find_line(&text, "id:"),
+                        rule: Some(rule.id.clone()),
+                        field: Some("id".into()),
+                        message: format!("duplicate id: {} defines it too", first.source),
+                        file,
+                    });
+                } else {
+                    rules.push(rule);
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    rules
+}
+
+/// Parses and compiles one rule file.
+pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
+    let id = lenient_id(text);
+    let raw: raw::RawRule = serde_yaml::from_str(text).map_err(|e| {
+        let line = e.location().map(|l| l.line());
+        let message = e.to_string();
+        // serde_yaml appends " at line N column M"; the line is shown already.
+        let message = match message.find(" at line ") {
+            Some(i) if line.is_some() => message[..i].to_string(),
+            _ => message,
+        };
+        let (field, message) = split_field(&message);
+        RuleError { file: file.to_string(), line, rule: id.clone(), field, message }
+    })?;
+    let rule_id = raw.id.clone();
+    let mut rule = Rule::try_from(raw).map_err(|e| RuleError {
+        file: file.to_string(),
+        line: e.needle.as_deref().and_then(|n| find_line(text, n)).or_else(|| {
+            let top = e.field.split(['.', '[']).next().unwrap_or_default();
+            find_line(text, &format!("{top}:"))
+        }),
+        rule: Some(rule_id),
+        field: Some(e.field),
+        message: e.message,
+    })?;
+    rule.source = file.to_string();
+    Ok(rule)
+}
+
+/// serde_yaml reports nested errors as `path.to.field: message`.
+fn split_field(message: &str) -> (Option<String>, String) {
+    if let Some((path, rest)) = message.split_once(": ") {
+        if !path.is_empty() && !path.contains(' ') && path.chars().all(|c| c.is_ascii_alphanumeric() || "._[]".contains(c)) {
+            return (Some(path.to_string()), rest.to_string());
+        }
+    }
+    let field = ["unknown field `", "missing field `"].iter().find_map(|p| {
+        let i = message.find(p)? + p.len();
+        let rest = message.get(i..)?;
+        rest.find('`').and_then(|j| rest.get(..j)).map(str::to_string)
+    });
+    (field, message.to_string())
+}
+
+/// The `id:` of a file that may not parse as a rule, for error messages.
+fn lenient_id(text: &str) -> Option<String> {
+    text.lines().find_map(|l| {
+        let rest = l.strip_prefix("id:")?.trim();
+        let rest = rest.trim_matches(|c| c == '\'' || c == '"');
+        (!rest.is_empty()).then(|| rest.to_string())
+    })
+}
+
+/// 1-based number of the first line of `text` containing `needle`.
+fn find_line(text: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return None;
+    }
+    text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
+}
+
+fn read_rule_file(path: &Path) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| describe_io(&e))?;
+    if meta.len() > MAX_RULE_FILE {
+        return Err(format!("the file is {} bytes; rule files may be at most {MAX_RULE_FILE}", meta.len()));
+    }
+    let bytes = std::fs::read(path).map_err(|e| describe_io(&e))?;
+    String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+}
+
+/// Collects `*.yaml` / `*.yml` files under `dir`, sorted, without following
+/// symbolic links to directories (so a link loop cannot hang the walk).
+fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
+        let hidden = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
+        if hidden {
+            continue;
+        }
+        if meta.is_dir() {
+            walk(&path, depth + 1, out);
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            out.push(path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_catalogue_loads() {
+        let catalog = Catalog::load(&[]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(catalog.get("python/externally-managed-environment").is_some());
+    }
+
+    #[test]
+    fn unknown_fields_name_file_line_and_field() {
+        let text = "id: a/b\ntitle: t\nseverity: error\npatterns: ['abcd']\nexplanation: x\nremediation: [{title: t, steps: [s], colour: red}]\nlinks: []\nexamples: {}\n";
+        let e = parse_rule("x.yaml", text).err().unwrap_or_else(|| panic!("must fail"));
+        assert_eq!(e.line, Some(6));
+        assert_eq!(e.rule.as_deref(), Some("a/b"));
+        assert!(e.to_string().contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn bad_regex_names_the_rule_and_field() {
+        let text = "id: a/b\ntitle: t\nseverity: error\npatterns:\n  - 'ok literal'\n  - 'broken ('\nexplanation: x\nremediation: [{title: t, steps: [s]}]\nlinks: []\nexamples: {}\n";
+        let e = parse_rule("x.yaml", text).err().unwrap_or_else(|| panic!("must fail"));
+        assert_eq!(e.field.as_deref(), Some("patterns[1].regex"));
+        assert_eq!(e.line, Some(6));
+        assert!(e.to_string().contains("rule a/b"));
+    }
+}

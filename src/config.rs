@@ -1,0 +1,89 @@
+//! The resolved configuration: settles colour, format, inputs and URLs once
+//! from the parsed arguments and the environment, so that nothing
+//! downstream reads either.
+
+use crate::cli::{Args, ColorChoice, Format};
+use crate::render::DEFAULT_DOCS_URL;
+use std::path::PathBuf;
+
+/// What the process knows about its surroundings; gathered by `main`,
+/// supplied by tests.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    /// `NO_COLOR` is set to a non-empty value.
+    pub no_color: bool,
+    /// `BUILDMEDIC_DOCS_URL`.
+    pub docs_url: Option<String>,
+    pub stdin_is_terminal: bool,
+    pub stdout_is_terminal: bool,
+    pub stderr_is_terminal: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Stdin,
+    File(PathBuf),
+}
+
+impl Source {
+    pub fn name(&self) -> String {
+        match self {
+            Source::Stdin => "<stdin>".into(),
+            Source::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub sources: Vec<Source>,
+    pub format: Format,
+    /// Colour for the diagnosis (on stdout, or on stderr with `--tee`).
+    pub color: bool,
+    pub rules: Vec<PathBuf>,
+    pub all_fixes: bool,
+    pub context: usize,
+    pub docs_url: String,
+    pub tee: bool,
+}
+
+/// Widest `--context` accepted.
+pub const MAX_CONTEXT: usize = 50;
+
+impl Config {
+    pub fn resolve(args: &Args, env: &Env) -> Result<Config, String> {
+        let sources: Vec<Source> = if args.files.is_empty() {
+            vec![Source::Stdin]
+        } else {
+            args.files.iter().map(|p| if p.as_os_str() == "-" { Source::Stdin } else { Source::File(p.clone()) }).collect()
+        };
+        if sources.iter().filter(|s| **s == Source::Stdin).count() > 1 {
+            return Err("standard input (`-`) can be read only once".into());
+        }
+        if args.context > MAX_CONTEXT {
+            return Err(format!("--context {} is too wide; at most {MAX_CONTEXT}", args.context));
+        }
+        // With --tee the diagnosis goes to stderr, so that is the stream whose
+        // terminal-ness decides colour.
+        let terminal = if args.tee { env.stderr_is_terminal } else { env.stdout_is_terminal };
+        let color = match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => terminal && !env.no_color,
+        } && args.format == Format::Human;
+        let docs_url = args.docs_url.clone().or_else(|| env.docs_url.clone()).unwrap_or_else(|| DEFAULT_DOCS_URL.to_string());
+        if !(docs_url.starts_with("https://") || docs_url.starts_with("http://") || docs_url.starts_with("file://")) {
+            return Err(format!("--docs-url `{docs_url}` is not an http(s):// or file:// URL"));
+        }
+        Ok(Config {
+            sources,
+            format: args.format,
+            color,
+            rules: args.rules.clone(),
+            all_fixes: args.all_fixes,
+            context: args.context,
+            docs_url,
+            tee: args.tee,
+        })
+    }
+}

@@ -1,0 +1,375 @@
+//! From lines to ranked findings: runs the matcher over each normalised line,
+//! checks `near` / `unless` windows, groups hits per rule, and ranks the
+//! result so that `findings[0]` answers "why did this build fail".
+//!
+//! Memory is bounded whatever the log: one accumulator per rule (first hit,
+//! a handful of further line numbers, a count), a ring of recent lines as
+//! wide as the widest `before` window or `--context`, and at most
+//! [`MAX_PENDING`] hits waiting for their `after` window.
+//!
+//! Ranking: findings a rule `explains` are folded under it; generic findings
+//! fold under the best specific error; then error before warning before
+//! info, specific before generic, and earliest line first.
+
+use crate::catalog::{Catalog, Kind, Rule, Severity};
+use crate::context::{BuilderInfo, Context, Step};
+use crate::input::RawLine;
+use crate::matcher::{Matcher, PatternRef, Scratch};
+use crate::normalize::normalize_into;
+use std::collections::{BTreeMap, VecDeque};
+
+/// Hits waiting for an `after` window, at most.
+const MAX_PENDING: usize = 4096;
+/// Further line numbers kept per finding besides the first.
+const MAX_LINES: usize = 8;
+/// Characters of a line kept for display and for context windows.
+const KEEP_CHARS: usize = 4096;
+
+/// One log line as shown to a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownLine {
+    pub number: u64,
+    /// The line as read, ANSI codes removed, cut at a few KiB.
+    pub raw: String,
+    /// The normalised message.
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// Index into `catalog.rules`.
+    pub rule: usize,
+    pub line: ShownLine,
+    pub captures: BTreeMap<String, String>,
+    /// How many times the rule matched in this input.
+    pub count: u64,
+    /// Line numbers of the first few hits (the first is `line.number`).
+    pub lines: Vec<u64>,
+    pub step: Option<Step>,
+    /// Lines around the first hit, for `--context`.
+    pub context: Vec<ShownLine>,
+    /// Findings this one explains, folded under it.
+    pub consequences: Vec<Consequence>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Consequence {
+    pub rule: usize,
+    pub line: u64,
+    pub count: u64,
+    pub text: String,
+}
+
+/// Everything learned about one input.
+#[derive(Debug, Clone)]
+pub struct InputReport {
+    pub name: String,
+    pub lines: u64,
+    pub builder: BuilderInfo,
+    /// Ranked best first.
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Lines of context kept on each side of a finding's first hit.
+    pub context: usize,
+}
+
+struct Pending {
+    pattern: PatternRef,
+    line: ShownLine,
+    step: Option<Step>,
+    /// Last line number that can still settle a condition.
+    deadline: u64,
+    /// Which `near` conditions have been seen so far.
+    near_ok: Vec<bool>,
+    before_context: Vec<ShownLine>,
+}
+
+struct Accumulator {
+    finding: Finding,
+    /// Lines of trailing context still to collect.
+    context_due: usize,
+}
+
+pub struct Diagnoser<'a> {
+    catalog: &'a Catalog,
+    matcher: &'a Matcher,
+    options: Options,
+    context: Context,
+    ring: VecDeque<ShownLine>,
+    ring_size: usize,
+    pending: VecDeque<Pending>,
+    found: Vec<Option<Accumulator>>,
+    /// Rules whose finding still collects trailing context.
+    context_due: Vec<usize>,
+    scratch: Scratch,
+    bytes: Vec<u8>,
+    text: String,
+    hits: Vec<PatternRef>,
+}
+
+impl<'a> Diagnoser<'a> {
+    pub fn new(catalog: &'a Catalog, matcher: &'a Matcher, options: Options) -> Diagnoser<'a> {
+        let widest = catalog.rules.iter().map(Rule::max_before).max().unwrap_or(0);
+        let ring_size = widest.max(options.context).max(1);
+        Diagnoser {
+            catalog,
+            matcher,
+            options,
+            context: Context::default(),
+            ring: VecDeque::with_capacity(ring_size),
+            ring_size,
+            pending: VecDeque::new(),
+            found: (0..catalog.rules.len()).map(|_| None).collect(),
+            context_due: Vec::new(),
+            scratch: Scratch::default(),
+            bytes: Vec::new(),
+            text: String::with_capacity(256),
+            hits: Vec::new(),
+        }
+    }
+
+    /// Feeds one line segment from the reader.
+    pub fn feed(&mut self, line: RawLine<'_>) {
+        let meta = normalize_into(line.bytes, &mut self.bytes, &mut self.text);
+        let step = self.context.observe(&self.text, meta);
+        self.hits.clear();
+        self.matcher.scan(self.catalog, &self.text, &mut self.scratch, &mut self.hits);
+        let this = ShownLine { number: line.number, raw: display_raw(line.bytes), text: cut(&self.text) };
+
+        // Trailing context and pending windows see this line first.
+        if !self.context_due.is_empty() {
+            let found = &mut self.found;
+            self.context_due.retain(|&r| {
+                let Some(Some(acc)) = found.get_mut(r) else { return false };
+                acc.finding.context.push(this.clone());
+                acc.context_due = acc.context_due.saturating_sub(1);
+                acc.context_due > 0
+            });
+        }
+        if !self.pending.is_empty() {
+            self.advance_pending(&this);
+        }
+
+        let hits = std::mem::take(&mut self.hits);
+        for &pref in &hits {
+            self.consider(pref, this.clone(), step.clone());
+        }
+        self.hits = hits;
+
+        if self.ring.len() >= self.ring_size {
+            self.ring.pop_front();
+        }
+        self.ring.push_back(this);
+    }
+
+    fn consider(&mut self, pref: PatternRef, line: ShownLine, step: Option<Step>) {
+        let Some(pattern) = self.catalog.rules.get(pref.rule).and_then(|r| r.patterns.get(pref.pattern)) else { return };
+        let window = |before: usize| self.ring.iter().rev().take(before);
+        if pattern.unless.iter().any(|c| window(c.before).any(|l| c.regex.is_match(&l.text))) {
+            return;
+        }
+        let near_ok: Vec<bool> = pattern.near.iter().map(|c| window(c.before).any(|l| c.regex.is_match(&l.text))).collect();
+        let wait = pattern
+            .near
+            .iter()
+            .zip(&near_ok)
+            .filter(|(_, ok)| !**ok)
+            .map(|(c, _)| c.after)
+            .chain(pattern.unless.iter().map(|c| c.after))
+            .max()
+            .unwrap_or(0);
+        if pattern.near.iter().zip(&near_ok).any(|(c, ok)| !ok && c.after == 0) {
+            return;
+        }
+        let before_context = self.ring.iter().rev().take(self.options.context).rev().cloned().collect();
+        if wait == 0 {
+            self.accept(pref, line, step, before_context);
+        } else if self.pending.len() < MAX_PENDING {
+            let deadline = line.number + wait as u64;
+            self.pending.push_back(Pending { pattern: pref, line, step, deadline, near_ok, before_context });
+        }
+    }
+
+    /// Lets pending hits look at one more line; settles those that can be.
+    fn advance_pending(&mut self, line: &ShownLine) {
+        let mut settled = Vec::new();
+        let mut i = 0;
+        while i < self.pending.len() {
+            let Some(p) = self.pending.get_mut(i) else { break };
+            let Some(pattern) = self.catalog.rules.get(p.pattern.rule).and_then(|r| r.patterns.get(p.pattern.pattern)) else {
+                i += 1;
+                continue;
+            };
+            let distance = line.number.saturating_sub(p.line.number).max(1) as usize;
+            let vetoed = pattern.unless.iter().any(|c| distance <= c.after && c.regex.is_match(&line.text));
+            for (c, ok) in pattern.near.iter().zip(p.near_ok.iter_mut()) {
+                if !*ok && distance <= c.after && c.regex.is_match(&line.text) {
+                    *ok = true;
+                }
+            }
+            let all_near = p.near_ok.iter().all(|ok| *ok);
+            let unless_open = pattern.unless.iter().any(|c| distance < c.after);
+            if vetoed {
+                self.pending.remove(i);
+            } else if all_near && !unless_open {
+                if let Some(p) = self.pending.remove(i) {
+                    settled.push(p);
+                }
+            } else if line.number >= p.deadline {
+                let done = self.pending.remove(i);
+                if all_near {
+                    settled.extend(done);
+                }
+            } else {
+                i += 1;
+            }
+        }
+        for p in settled {
+            self.accept(p.pattern, p.line, p.step, p.before_context);
+        }
+    }
+
+    fn accept(&mut self, pref: PatternRef, line: ShownLine, step: Option<Step>, before_context: Vec<ShownLine>) {
+        let Some(rule) = self.catalog.rules.get(pref.rule) else { return };
+        let Some(slot) = self.found.get_mut(pref.rule) else { return };
+        let captures = || captures_of(rule, pref.pattern, &line.text);
+        match slot {
+            Some(acc) => {
+                acc.finding.count += 1;
+                if acc.finding.lines.len() <= MAX_LINES {
+                    acc.finding.lines.push(line.number);
+                    // Fill in captures the first hit did not have.
+                    for (k, v) in captures() {
+                        acc.finding.captures.entry(k).or_insert(v);
+                    }
+                }
+            }
+            None => {
+                let mut context = before_context;
+                context.push(line.clone());
+                if self.options.context > 0 {
+                    self.context_due.push(pref.rule);
+                }
+                *slot = Some(Accumulator {
+                    context_due: self.options.context,
+                    finding: Finding {
+                        rule: pref.rule,
+                        captures: captures(),
+                        count: 1,
+                        lines: vec![line.number],
+                        step,
+                        context,
+                        consequences: Vec::new(),
+                        line,
+                    },
+                });
+            }
+        }
+    }
+
+    /// Ends the input: settles pending hits and ranks the findings.
+    pub fn finish(mut self, name: String, lines: u64) -> InputReport {
+        let pending = std::mem::take(&mut self.pending);
+        for p in pending {
+            if p.near_ok.iter().all(|ok| *ok) {
+                self.accept(p.pattern, p.line, p.step, p.before_context);
+            }
+        }
+        let findings: Vec<Finding> = self.found.into_iter().flatten().map(|a| a.finding).collect();
+        InputReport { name, lines, builder: self.context.builder(), findings: rank(self.catalog, findings) }
+    }
+}
+
+/// The named captures of `rule.patterns[pattern]` on `text`.
+pub fn captures_of(rule: &Rule, pattern: usize, text: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let Some(p) = rule.patterns.get(pattern) else { return out };
+    if let Some(caps) = p.regex.captures(text) {
+        for name in p.regex.capture_names().flatten() {
+            if let Some(m) = caps.name(name) {
+                out.insert(name.to_string(), m.as_str().to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Orders findings best first and folds explained ones under their cause.
+pub fn rank(catalog: &Catalog, mut findings: Vec<Finding>) -> Vec<Finding> {
+    let key = |f: &Finding| {
+        let rule = catalog.rules.get(f.rule);
+        let severity = rule.map_or(Severity::Info, |r| r.severity);
+        let kind = rule.map_or(Kind::Generic, |r| r.kind);
+        (severity, kind, f.line.number)
+    };
+    findings.sort_by_key(key);
+    let id = |f: &Finding| catalog.rules.get(f.rule).map_or("", |r| r.id.as_str());
+    // Who absorbs whom: the best-ranked finding that explains it, or for a
+    // generic finding the best specific error.
+    let mut parent: Vec<Option<usize>> = vec![None; findings.len()];
+    for (i, f) in findings.iter().enumerate() {
+        let explained_by = findings.iter().position(|g| {
+            catalog.rules.get(g.rule).is_some_and(|r| r.explains.iter().any(|e| e == id(f)))
+        });
+        let is_generic = catalog.rules.get(f.rule).is_some_and(|r| r.kind == Kind::Generic);
+        let generic_parent = if is_generic {
+            findings.iter().position(|g| {
+                catalog.rules.get(g.rule).is_some_and(|r| r.kind == Kind::Specific && r.severity == Severity::Error)
+            })
+        } else {
+            None
+        };
+        if let Some(p) = explained_by.or(generic_parent).filter(|&p| p != i) {
+            if let Some(slot) = parent.get_mut(i) {
+                *slot = Some(p);
+            }
+        }
+    }
+    // Follow chains to the root, guarding against explain cycles.
+    let root = |mut i: usize| {
+        for _ in 0..findings.len() {
+            match parent.get(i).copied().flatten() {
+                Some(p) => i = p,
+                None => return i,
+            }
+        }
+        i
+    };
+    let roots: Vec<usize> = (0..findings.len()).map(root).collect();
+    let mut folded: Vec<(usize, Consequence)> = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
+        if let Some(&r) = roots.get(i) {
+            if r != i {
+                folded.push((r, Consequence { rule: f.rule, line: f.line.number, count: f.count, text: f.line.text.clone() }));
+            }
+        }
+    }
+    for (r, c) in folded {
+        if let Some(f) = findings.get_mut(r) {
+            f.consequences.push(c);
+        }
+    }
+    findings.into_iter().enumerate().filter(|(i, _)| roots.get(*i) == Some(i)).map(|(_, f)| f).collect()
+}
+
+fn display_raw(bytes: &[u8]) -> String {
+    let mut scratch = Vec::new();
+    let stripped = if memchr::memchr(0x1b, bytes).is_some() {
+        let mut out = String::new();
+        crate::normalize::strip_ansi_into(bytes, &mut scratch, &mut out);
+        out
+    } else {
+        String::from_utf8_lossy(bytes).into_owned()
+    };
+    cut(stripped.trim_end())
+}
+
+fn cut(s: &str) -> String {
+    match s.char_indices().nth(KEEP_CHARS) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}

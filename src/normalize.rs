@@ -1,0 +1,209 @@
+//! The pure line normaliser: raw bytes in, the message a rule should see out.
+//!
+//! It removes what real logs wrap around a tool's message: ANSI escape
+//! sequences, and the prefixes that BuildKit (`#12 3.026 `, and the bare
+//! `3.026 ` of its error excerpts), Railway's export (`2026-01-23T14:13:20Z
+//! [err]  `), the Railway CLI (`[ERRO] `), GitHub Actions (ISO timestamps,
+//! `##[error]`), Docker Compose (`app-1  | `) and plain clock timestamps put
+//! in front of it; then it trims white space. Prefixes can stack, so they
+//! are removed until none is left (a few rounds at most).
+//!
+//! The BuildKit vertex number is returned beside the text because it is how
+//! interleaved output of parallel steps is told apart. Line numbers and the
+//! original text are kept by the caller; this module never sees them.
+
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// What normalising a line learned besides its text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LineMeta {
+    /// BuildKit vertex (`#12`), when the line carried one.
+    pub vertex: Option<u32>,
+}
+
+static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    let alternatives = [
+        // Railway export: RFC 3339 timestamp, then [inf]/[err], then two spaces.
+        r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\s+\[(?:inf|err|wrn|dbg)\]\s*",
+        // ISO timestamps (GitHub Actions, many CLIs), optionally bracketed.
+        r"\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\]?(?:\s+|$)",
+        // Clock time alone: `22:30:19 `.
+        r"\[?\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\]?(?:\s+|$)",
+        // BuildKit plain progress: `#12 ` or `#12 3.026 `.
+        r"#(?P<vertex>\d{1,9})(?:\s+\d+\.\d+)?(?:\s+|$)",
+        // BuildKit error excerpt: a bare elapsed time `61.96 `.
+        r"\d{1,5}\.\d{2,3}(?:\s+|$)",
+        // Railway CLI level tags.
+        r"\[(?:INFO|ERRO|WARN|DBUG|inf|err|wrn|dbg)\]\s+",
+        // GitHub Actions workflow markers.
+        r"##\[(?:error|warning|notice|debug|group|endgroup|command|section)\]",
+        // Docker Compose service prefix: `app-1  | `, `web_1 | `.
+        r"[A-Za-z0-9][\w.-]*[-_]\d+\s+\|\s?",
+    ];
+    let pattern = format!("^(?:{})", alternatives.join("|"));
+    Regex::new(&pattern).unwrap_or_else(|e| unreachable!("prefix regex: {e}"))
+});
+
+/// Normalises `raw` into `out` (cleared first) and returns what it learned.
+pub fn normalize_into(raw: &[u8], scratch: &mut Vec<u8>, out: &mut String) -> LineMeta {
+    out.clear();
+    let bytes = if memchr::memchr(0x1b, raw).is_some() {
+        strip_ansi(raw, scratch);
+        scratch.as_slice()
+    } else {
+        raw
+    };
+    match std::str::from_utf8(bytes) {
+        Ok(s) => out.push_str(s),
+        Err(_) => out.push_str(&String::from_utf8_lossy(bytes)),
+    }
+    let mut meta = LineMeta::default();
+    let mut start = leading_ws(out, 0);
+    for _ in 0..6 {
+        let rest = out.get(start..).unwrap_or_default();
+        if !might_have_prefix(rest) {
+            break;
+        }
+        let Some(caps) = PREFIX.captures(rest) else { break };
+        let len = caps.get(0).map_or(0, |m| m.end());
+        if len == 0 {
+            break;
+        }
+        if meta.vertex.is_none() {
+            meta.vertex = caps.name("vertex").and_then(|m| m.as_str().parse().ok());
+        }
+        start = leading_ws(out, start + len);
+    }
+    let end = out.trim_end().len().max(start);
+    out.truncate(end);
+    out.drain(..start);
+    meta
+}
+
+/// Removes ANSI escapes from `raw` and decodes it lossily into `out`,
+/// keeping every prefix: the line as a person should see it.
+pub fn strip_ansi_into(raw: &[u8], scratch: &mut Vec<u8>, out: &mut String) {
+    strip_ansi(raw, scratch);
+    out.clear();
+    out.push_str(&String::from_utf8_lossy(scratch));
+}
+
+/// Convenience form for tests and one-off callers.
+pub fn normalize(raw: &[u8]) -> String {
+    let mut out = String::new();
+    normalize_into(raw, &mut Vec::new(), &mut out);
+    out
+}
+
+/// Cheap test that saves running the prefix regex on most lines.
+fn might_have_prefix(s: &str) -> bool {
+    match s.as_bytes().first() {
+        Some(b'0'..=b'9' | b'#' | b'[') => true,
+        Some(_) => s.as_bytes().iter().take(64).any(|&b| b == b'|'),
+        None => false,
+    }
+}
+
+fn leading_ws(s: &str, from: usize) -> usize {
+    let rest = s.get(from..).unwrap_or_default();
+    from + (rest.len() - rest.trim_start().len())
+}
+
+/// Removes ANSI/VT escape sequences: CSI (`ESC [ … final`), OSC (`ESC ] …
+/// BEL` or `ESC \`), and two-byte escapes. An unterminated sequence at the
+/// end of the line is dropped.
+fn strip_ansi(raw: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    let mut i = 0;
+    while i < raw.len() {
+        let Some(off) = memchr::memchr(0x1b, raw.get(i..).unwrap_or_default()) else {
+            out.extend_from_slice(raw.get(i..).unwrap_or_default());
+            break;
+        };
+        out.extend_from_slice(raw.get(i..i + off).unwrap_or_default());
+        i += off + 1;
+        match raw.get(i) {
+            Some(b'[') => {
+                i += 1;
+                // Parameters and intermediates, then one final byte 0x40..=0x7e.
+                while let Some(&b) = raw.get(i) {
+                    i += 1;
+                    if (0x40..=0x7e).contains(&b) {
+                        break;
+                    }
+                }
+            }
+            Some(b']') => {
+                i += 1;
+                while let Some(&b) = raw.get(i) {
+                    if b == 0x07 {
+                        i += 1;
+                        break;
+                    }
+                    if b == 0x1b && raw.get(i + 1) == Some(&b'\\') {
+                        i += 2;
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            Some(b'(' | b')' | b'#' | b'%') => i += 2,
+            Some(_) => i += 1,
+            None => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> String {
+        normalize(s.as_bytes())
+    }
+
+    #[test]
+    fn strips_buildkit_prefixes_and_keeps_the_vertex() {
+        let mut out = String::new();
+        let meta = normalize_into(b"#12 3.026 npm ERR! code 1", &mut Vec::new(), &mut out);
+        assert_eq!(out, "npm ERR! code 1");
+        assert_eq!(meta.vertex, Some(12));
+        assert_eq!(n("#9 [stage-0 4/9] RUN pip install x"), "[stage-0 4/9] RUN pip install x");
+        assert_eq!(n("61.96        error: undefined variable 'nodejs_22'"), "error: undefined variable 'nodejs_22'");
+    }
+
+    #[test]
+    fn strips_railway_export_and_cli_prefixes() {
+        assert_eq!(
+            n("2026-01-23T14:14:15.532237083Z [err]  ERROR: failed to build"),
+            "ERROR: failed to build"
+        );
+        assert_eq!(n("[ERRO] [internal] load metadata"), "[internal] load metadata");
+        assert_eq!(n("2024-05-01T10:00:00.1234567Z ##[error]Process completed"), "Process completed");
+        assert_eq!(n("22:30:19 error: externally-managed-environment"), "error: externally-managed-environment");
+        assert_eq!(n("app-1  | Error: Cannot find module 'x'"), "Error: Cannot find module 'x'");
+    }
+
+    #[test]
+    fn strips_ansi_including_unterminated_sequences() {
+        assert_eq!(n("\x1b[31merror\x1b[0m: boom"), "error: boom");
+        assert_eq!(n("\x1b]0;title\x07text"), "text");
+        assert_eq!(n("text\x1b[1;3"), "text");
+        assert_eq!(n("#5 1.2 \x1b[1mnpm\x1b[22m error code E404"), "npm error code E404");
+    }
+
+    #[test]
+    fn keeps_messages_that_only_look_like_prefixes() {
+        assert_eq!(n("Step 6/10 : RUN pip3 install ."), "Step 6/10 : RUN pip3 install .");
+        assert_eq!(n("1.38.0 is the version"), "1.38.0 is the version");
+        assert_eq!(n("[ERROR] Failed to execute goal"), "[ERROR] Failed to execute goal");
+        assert_eq!(n("a | b"), "a | b");
+    }
+
+    #[test]
+    fn invalid_utf8_is_decoded_lossily() {
+        assert_eq!(normalize(b"caf\xe9 error"), "caf\u{fffd} error");
+        assert_eq!(normalize(b"\0\0x"), "\0\0x");
+    }
+}

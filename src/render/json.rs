@@ -1,0 +1,102 @@
+//! `--format json`: one JSON document, the versioned contract documented in
+//! the README.
+//!
+//! ```text
+//! {
+//!   "version": 1,
+//!   "status": "failed" | "unknown-failure" | "clean",
+//!   "inputs": [{"name", "lines", "builder": {"name", "version", "providers"}}],
+//!   "findings": [{"rule", "title", "severity", "kind", "input", "line",
+//!                 "text", "raw", "captures", "count", "lines", "url",
+//!                 "summary", "step", "consequences", "fixes"}]
+//! }
+//! ```
+//! `findings[0]` is the best answer to "why did this build fail". Fields may
+//! be added in version 1; none may change meaning.
+
+use super::{Report, Sink, View};
+use serde_json::{json, Value};
+use std::io::{self, Write};
+
+pub const JSON_VERSION: u32 = 1;
+
+#[derive(Default)]
+pub struct Json {
+    findings: Vec<Value>,
+}
+
+/// One finding as a JSON object; shared by every JSON-speaking format.
+pub fn finding_json(v: &View<'_>) -> Value {
+    let f = v.finding;
+    let rule = v.rule;
+    let (mine, others) = v.remedies();
+    let fixes: Vec<Value> = mine
+        .iter()
+        .chain(others.iter())
+        .map(|r| {
+            json!({
+                "title": v.fill(&r.title),
+                "builders": r.builders.iter().map(|b| b.as_str()).collect::<Vec<_>>(),
+                "steps": r.steps.iter().map(|s| v.fill(s)).collect::<Vec<_>>(),
+                "file": r.file,
+                "snippet": r.snippet.as_deref().map(|s| v.fill(s)),
+                "tradeoffs": r.tradeoffs.as_deref().map(|s| v.fill(s)),
+            })
+        })
+        .collect();
+    json!({
+        "rule": rule.id,
+        "title": v.fill(&rule.title),
+        "severity": rule.severity.as_str(),
+        "kind": rule.kind.as_str(),
+        "input": v.input.name,
+        "line": f.line.number,
+        "text": f.line.text,
+        "raw": f.line.raw,
+        "captures": f.captures,
+        "count": f.count,
+        "lines": f.lines,
+        "url": v.url,
+        "summary": v.fill(&rule.summary()),
+        "step": f.step,
+        "consequences": f.consequences.iter().map(|c| json!({
+            "rule": v.rule_id(c.rule),
+            "line": c.line,
+            "count": c.count,
+            "text": c.text,
+        })).collect::<Vec<_>>(),
+        "fixes": fixes,
+    })
+}
+
+pub fn inputs_json(report: &Report) -> Value {
+    Value::Array(
+        report
+            .inputs
+            .iter()
+            .map(|i| json!({"name": i.name, "lines": i.lines, "builder": i.builder}))
+            .collect(),
+    )
+}
+
+impl Sink for Json {
+    fn begin(&mut self, _out: &mut dyn Write, _report: &Report) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn finding(&mut self, _out: &mut dyn Write, view: &View<'_>) -> io::Result<()> {
+        self.findings.push(finding_json(view));
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
+        let doc = json!({
+            "version": JSON_VERSION,
+            "status": report.status.as_str(),
+            "inputs": inputs_json(report),
+            "findings": std::mem::take(&mut self.findings),
+        });
+        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        writeln!(out)
+    }
+}

@@ -1,0 +1,133 @@
+//! Renderers: turn findings into text for people (cards) or programs (JSON).
+//! They see only the findings and the rule text they point to, never the
+//! reader or the regexes.
+
+pub mod card;
+pub mod json;
+pub mod theme;
+
+use crate::catalog::{Builder, Catalog, Remedy, Rule};
+use crate::diagnose::{Finding, InputReport};
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+/// Where the explanation pages live unless `--docs-url` or
+/// `BUILDMEDIC_DOCS_URL` says otherwise.
+pub const DEFAULT_DOCS_URL: &str = "https://buildmedic.dev";
+
+/// The diagnosis of every input, findings ranked across inputs.
+#[derive(Debug)]
+pub struct Report {
+    pub inputs: Vec<InputReport>,
+    /// (index into `inputs`, finding), best first.
+    pub findings: Vec<(usize, Finding)>,
+    pub status: Status,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// No error-severity finding.
+    Clean,
+    /// A specific rule explains the failure.
+    Failed,
+    /// The log failed, but only the generic rule matched.
+    UnknownFailure,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Clean => "clean",
+            Status::Failed => "failed",
+            Status::UnknownFailure => "unknown-failure",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    pub docs_url: String,
+    pub all_fixes: bool,
+    pub color: bool,
+}
+
+/// A finding with everything a renderer needs to show it.
+pub struct View<'a> {
+    pub catalog: &'a Catalog,
+    pub rule: &'a Rule,
+    pub finding: &'a Finding,
+    pub input: &'a InputReport,
+    /// Whether more than one input was read (findings then name their file).
+    pub many_inputs: bool,
+    pub url: String,
+}
+
+impl View<'_> {
+    /// `text` with the finding's captures filled in.
+    pub fn fill(&self, text: &str) -> String {
+        fill(text, self.rule, &self.finding.captures)
+    }
+
+    /// The id of another rule, by index.
+    pub fn rule_id(&self, rule: usize) -> &str {
+        self.catalog.rules.get(rule).map_or("", |r| r.id.as_str())
+    }
+
+    /// The remediation options, those for the detected builder (or for every
+    /// builder) first; the second list holds options for other builders.
+    pub fn remedies(&self) -> (Vec<&Remedy>, Vec<&Remedy>) {
+        split_remedies(self.rule, self.input.builder.name.remedy_builder())
+    }
+}
+
+/// Options that apply to `builder` (or to every builder), then the others.
+/// With no known builder every option applies.
+pub fn split_remedies(rule: &Rule, builder: Option<Builder>) -> (Vec<&Remedy>, Vec<&Remedy>) {
+    let Some(builder) = builder else { return (rule.remediation.iter().collect(), Vec::new()) };
+    let (mine, others): (Vec<&Remedy>, Vec<&Remedy>) =
+        rule.remediation.iter().partition(|r| r.builders.is_empty() || r.builders.contains(&builder));
+    // Options for this builder come before generic ones.
+    let (specific, general): (Vec<&Remedy>, Vec<&Remedy>) = mine.into_iter().partition(|r| !r.builders.is_empty());
+    (specific.into_iter().chain(general).collect(), others)
+}
+
+/// Replaces `{name}` for every capture group name of `rule` with the
+/// captured value, or `<name>` when the capture did not take part.
+/// Other braces are left alone.
+pub fn fill(text: &str, rule: &Rule, captures: &BTreeMap<String, String>) -> String {
+    if !text.contains('{') {
+        return text.to_string();
+    }
+    let mut out = text.to_string();
+    for name in rule.capture_names() {
+        let placeholder = format!("{{{name}}}");
+        if out.contains(&placeholder) {
+            let value = captures.get(name).cloned().unwrap_or_else(|| format!("<{name}>"));
+            out = out.replace(&placeholder, &value);
+        }
+    }
+    out
+}
+
+/// The explanation page of a rule.
+pub fn rule_url(base: &str, id: &str) -> String {
+    format!("{}/rules/{id}/", base.trim_end_matches('/'))
+}
+
+/// Receives the diagnosis as it is ready: one call per finding, best first.
+pub trait Sink {
+    fn begin(&mut self, out: &mut dyn Write, report: &Report) -> io::Result<()>;
+    fn finding(&mut self, out: &mut dyn Write, view: &View<'_>) -> io::Result<()>;
+    fn finish(&mut self, out: &mut dyn Write, report: &Report) -> io::Result<()>;
+}
+
+/// Drives a sink over a report.
+pub fn render(sink: &mut dyn Sink, report: &Report, catalog: &Catalog, docs_url: &str, out: &mut dyn Write) -> io::Result<()> {
+    sink.begin(out, report)?;
+    for (input, finding) in &report.findings {
+        let (Some(rule), Some(input)) = (catalog.rules.get(finding.rule), report.inputs.get(*input)) else { continue };
+        let view = View { catalog, rule, finding, input, many_inputs: report.inputs.len() > 1, url: rule_url(docs_url, &rule.id) };
+        sink.finding(out, &view)?;
+    }
+    sink.finish(out, report)
+}
