@@ -41,7 +41,11 @@ pub fn run(
             return EXIT_USAGE;
         }
     };
-    colored::control::set_override(config.color);
+    // Colour is off unless the theme asks for it, so the global switch only
+    // ever needs turning on.
+    if config.color {
+        colored::control::set_override(true);
+    }
     let result = match &args.command {
         Some(Command::Rules { action }) => rules_command(action, &config, stdout),
         None => diagnose_command(&config, env, stdin, stdout, stderr),
@@ -259,5 +263,60 @@ fn rules_command(action: &RulesCommand, config: &Config, stdout: &mut dyn Write)
             out.flush().map_err(output(EXIT_FINDING))?;
             Ok(if outcome.failures.is_empty() { EXIT_OK } else { EXIT_FINDING })
         }
+        RulesCommand::New { from, id, out } => {
+            let text = new_rule(from, id.as_deref())?;
+            match out {
+                None => stdout.write_all(text.as_bytes()).map_err(output(EXIT_OK))?,
+                Some(dir) => {
+                    let id = crate::catalog::parse_rule("skeleton", &text)
+                        .map(|r| r.id)
+                        .map_err(|e| Error::Usage(format!("--id: {}", e.message)))?;
+                    let path = dir.join(format!("{id}.yaml"));
+                    if path.exists() {
+                        return Err(Error::Usage(format!("{} exists already; choose another --id", path.display())).into());
+                    }
+                    let write = |p: &std::path::Path| -> io::Result<()> {
+                        if let Some(parent) = p.parent() {
+                            std::fs::create_dir_all(parent)?;
+                        }
+                        std::fs::write(p, &text)
+                    };
+                    write(&path).map_err(|e| Error::Output { path: path.display().to_string(), source: e })?;
+                    writeln!(stdout, "wrote {}", path.display()).map_err(output(EXIT_OK))?;
+                }
+            }
+            Ok(EXIT_OK)
+        }
     }
+}
+
+/// Reads line `N` of `FILE` (from `FILE:N`) and turns it into a rule skeleton.
+fn new_rule(from: &str, id: Option<&str>) -> Result<String, Error> {
+    let usage = || Error::Usage(format!("--from {from}: expected FILE:LINE, for example build.log:57"));
+    let (file, number) = from.rsplit_once(':').ok_or_else(usage)?;
+    let number: u64 = number.parse().map_err(|_| usage())?;
+    if let Some(id) = id {
+        if !crate::catalog::rule::is_valid_id(id) {
+            return Err(Error::Usage(format!("--id {id}: expected <group>/<name> in lower case")));
+        }
+    }
+    let mut input = open(std::path::Path::new(file)).map_err(|e| Error::Input { name: file.to_string(), source: e })?;
+    let mut found: Option<Vec<u8>> = None;
+    let (summary, error) = for_each_line(&mut input, |line| {
+        if line.number == number && !line.bytes.iter().all(u8::is_ascii_whitespace) {
+            found = Some(line.bytes.to_vec());
+        }
+        if line.number > number {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    });
+    if let Some(e) = error {
+        return Err(Error::Input { name: file.to_string(), source: e });
+    }
+    let raw = found.ok_or_else(|| {
+        Error::Usage(format!("{file} has no line {number} with text (it has {} lines)", summary.lines))
+    })?;
+    Ok(crate::skeleton::skeleton(&raw, id))
 }

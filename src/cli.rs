@@ -74,6 +74,18 @@ pub enum RulesCommand {
         /// A directory of rule files to test.
         dir: Option<PathBuf>,
     },
+    /// Write a rule skeleton from one log line, its variable parts as captures.
+    New {
+        /// The log line to start from: FILE:LINE.
+        #[arg(long, value_name = "FILE:LINE")]
+        from: String,
+        /// The new rule's id (default: local/<words of the line>).
+        #[arg(long)]
+        id: Option<String>,
+        /// Write the file under DIR/<group>/<name>.yaml instead of printing it.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -16,7 +16,10 @@ use crate::context::{BuilderInfo, Context, Step};
 use crate::input::RawLine;
 use crate::matcher::{Matcher, PatternRef, Scratch};
 use crate::normalize::normalize_into;
+use aho_corasick::AhoCorasick;
+use regex::Regex;
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::LazyLock;
 
 /// Hits waiting for an `after` window, at most.
 const MAX_PENDING: usize = 4096;
@@ -68,6 +71,34 @@ pub struct InputReport {
     pub builder: BuilderInfo,
     /// Ranked best first.
     pub findings: Vec<Finding>,
+    /// When the build failed and no specific rule explains it: the lines
+    /// most likely to hold the error, in log order.
+    pub suspects: Vec<ShownLine>,
+}
+
+/// Error-looking lines remembered before the failure, at most.
+const MAX_SUSPECTS: usize = 64;
+/// Suspect lines reported for an unexplained failure.
+const REPORTED_SUSPECTS: usize = 5;
+
+/// Words that make a line look like an error, found case-insensitively.
+static ERRORISH: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    let words = [
+        "error", "err!", "fail", "fatal", "exception", "traceback", "panic", "cannot ", "can't ", "could not",
+        "couldn't", "unable to", "not found", "no such file", "denied", "killed", "segmentation fault", "abort",
+    ];
+    AhoCorasick::builder().ascii_case_insensitive(true).build(words).unwrap_or_else(|e| unreachable!("{e}"))
+});
+
+/// Lines that say "error" without being one.
+static NOT_ERROR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:npm warn|warn(?:ing)?\b|⚠|\[warn)|\b(?:0|no) (?:errors?|failures?)\b|thiserror|-werror|error_log|errorhandler|\.(?:js|ts|py|rb|go|rs|css|map|h|c)$")
+        .unwrap_or_else(|e| unreachable!("{e}"))
+});
+
+struct Suspect {
+    line: ShownLine,
+    step: Option<Step>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -105,6 +136,10 @@ pub struct Diagnoser<'a> {
     /// Rules whose finding still collects trailing context.
     context_due: Vec<usize>,
     scratch: Scratch,
+    /// Recent error-looking lines that no rule matched.
+    suspects: VecDeque<Suspect>,
+    /// `suspects` as they stood when the first generic failure line was hit.
+    suspects_at_failure: Option<Vec<Suspect>>,
     bytes: Vec<u8>,
     text: String,
     hits: Vec<PatternRef>,
@@ -125,6 +160,8 @@ impl<'a> Diagnoser<'a> {
             found: (0..catalog.rules.len()).map(|_| None).collect(),
             context_due: Vec::new(),
             scratch: Scratch::default(),
+            suspects: VecDeque::new(),
+            suspects_at_failure: None,
             bytes: Vec::new(),
             text: String::with_capacity(256),
             hits: Vec::new(),
@@ -156,6 +193,12 @@ impl<'a> Diagnoser<'a> {
         let hits = std::mem::take(&mut self.hits);
         for &pref in &hits {
             self.consider(pref, this.clone(), step.clone());
+        }
+        if hits.is_empty() && ERRORISH.is_match(&self.text) && !NOT_ERROR.is_match(&self.text) {
+            if self.suspects.len() >= MAX_SUSPECTS {
+                self.suspects.pop_front();
+            }
+            self.suspects.push_back(Suspect { line: this.clone(), step: step.clone() });
         }
         self.hits = hits;
 
@@ -248,6 +291,10 @@ impl<'a> Diagnoser<'a> {
                 }
             }
             None => {
+                if rule.kind == Kind::Generic && self.suspects_at_failure.is_none() {
+                    let suspects = self.suspects.drain(..).collect();
+                    self.suspects_at_failure = Some(suspects);
+                }
                 let mut context = before_context;
                 context.push(line.clone());
                 if self.options.context > 0 {
@@ -279,8 +326,28 @@ impl<'a> Diagnoser<'a> {
             }
         }
         let findings: Vec<Finding> = self.found.into_iter().flatten().map(|a| a.finding).collect();
-        InputReport { name, lines, builder: self.context.builder(), findings: rank(self.catalog, findings) }
+        let findings = rank(self.catalog, findings);
+        let unexplained = findings.first().and_then(|f| self.catalog.rules.get(f.rule)).is_some_and(|r| r.kind == Kind::Generic);
+        let suspects = match (unexplained, self.suspects_at_failure) {
+            (true, Some(list)) => pick_suspects(list, findings.first().and_then(|f| f.step.as_ref())),
+            _ => Vec::new(),
+        };
+        InputReport { name, lines, builder: self.context.builder(), findings, suspects }
     }
+}
+
+/// The error-looking lines nearest above the failure, preferring those of
+/// the failed step, in log order.
+fn pick_suspects(list: Vec<Suspect>, failed_step: Option<&Step>) -> Vec<ShownLine> {
+    let same_step = |s: &Suspect| match (failed_step, &s.step) {
+        (Some(f), Some(step)) => f.name == step.name || (f.command.is_some() && f.command == step.command),
+        _ => false,
+    };
+    let in_step = list.iter().any(same_step);
+    let mut picked: Vec<ShownLine> =
+        list.iter().rev().filter(|s| !in_step || same_step(s)).take(REPORTED_SUSPECTS).map(|s| s.line.clone()).collect();
+    picked.reverse();
+    picked
 }
 
 /// The named captures of `rule.patterns[pattern]` on `text`.

@@ -19,6 +19,7 @@ pub mod matcher;
 pub mod normalize;
 pub mod render;
 pub mod selftest;
+pub mod skeleton;
 
 pub use app::run;
 pub use config::Env;

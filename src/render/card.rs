@@ -93,6 +93,20 @@ impl Sink for Cards {
             writeln!(out, "{}", t.dim(&format!("  {note}")))?;
         }
 
+        // An unexplained failure: where to look, and how to teach the tool.
+        if rule.kind == crate::catalog::Kind::Generic && !v.input.suspects.is_empty() {
+            writeln!(out)?;
+            writeln!(out, "  {}", t.heading("No rule knows this failure. The lines most likely to hold the error:"))?;
+            let width = v.input.suspects.iter().map(|l| l.number).max().unwrap_or(0).to_string().len();
+            for line in &v.input.suspects {
+                write_log_line(out, &t, line, true, width)?;
+            }
+            if let Some(first) = v.input.suspects.first() {
+                let teach = format!("Teach buildmedic: buildmedic rules new --from {}:{}", v.input.name, first.number);
+                writeln!(out, "  {}", t.dim(&teach))?;
+            }
+        }
+
         // Why.
         writeln!(out)?;
         for line in wrap(&v.fill(&rule.summary()), WIDTH - 2) {
@@ -166,7 +180,8 @@ fn write_log_line(out: &mut dyn Write, t: &Theme, line: &ShownLine, matched: boo
 
 fn write_remedy(out: &mut dyn Write, t: &Theme, v: &View<'_>, n: usize, remedy: &Remedy) -> io::Result<()> {
     let mut title = v.fill(&remedy.title);
-    if !remedy.builders.is_empty() {
+    let only_detected = v.input.builder.name.remedy_builder().is_some_and(|b| remedy.builders == [b]);
+    if !remedy.builders.is_empty() && !only_detected {
         let names: Vec<&str> = remedy.builders.iter().map(|b| b.as_str()).collect();
         title.push_str(&t.dim(&format!(" [{}]", names.join(", "))));
     }

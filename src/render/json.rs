@@ -74,7 +74,14 @@ pub fn inputs_json(report: &Report) -> Value {
         report
             .inputs
             .iter()
-            .map(|i| json!({"name": i.name, "lines": i.lines, "builder": i.builder}))
+            .map(|i| {
+                json!({
+                    "name": i.name,
+                    "lines": i.lines,
+                    "builder": i.builder,
+                    "suspects": i.suspects.iter().map(|l| json!({"line": l.number, "text": l.text, "raw": l.raw})).collect::<Vec<_>>(),
+                })
+            })
             .collect(),
     )
 }
