@@ -8,7 +8,9 @@ use crate::diagnose::{Diagnoser, InputReport, Options};
 use crate::error::{Error, EXIT_FINDING, EXIT_OK, EXIT_UNKNOWN_FAILURE, EXIT_USAGE};
 use crate::input::for_each_line;
 use crate::matcher::Matcher;
-use crate::render::{self, card::Cards, json::Json, RenderOptions, Report, Sink, Status};
+use crate::render::{
+    self, card::Cards, json::Json, markdown::Markdown, RenderOptions, Report, Sink, Status,
+};
 use clap::Parser;
 use std::ffi::OsString;
 use std::fs::File;
@@ -48,6 +50,8 @@ pub fn run(
     }
     let result = match &args.command {
         Some(Command::Rules { action }) => rules_command(action, &config, stdout),
+        Some(Command::Explain { id }) => explain_command(id, &config, stdout),
+        Some(Command::Site { out }) => site_command(out, &config, stdout),
         None => diagnose_command(&config, env, stdin, stdout, stderr),
     };
     match result {
@@ -78,7 +82,10 @@ fn output(code: i32) -> impl Fn(io::Error) -> Failure {
         if e.kind() == io::ErrorKind::BrokenPipe {
             Failure::Quiet(code)
         } else {
-            Failure::Error(Error::Output { path: "<stdout>".into(), source: e })
+            Failure::Error(Error::Output {
+                path: "<stdout>".into(),
+                source: e,
+            })
         }
     }
 }
@@ -92,7 +99,9 @@ fn diagnose_command(
 ) -> Result<i32, Failure> {
     let catalog = Catalog::load(&config.rules)?;
     let matcher = Matcher::new(&catalog);
-    let options = Options { context: config.context };
+    let options = Options {
+        context: config.context,
+    };
     let mut reports = Vec::new();
     let mut input_failed = false;
     for source in &config.sources {
@@ -102,10 +111,24 @@ fn diagnose_command(
                 if env.stdin_is_terminal {
                     let _ = writeln!(stderr, "paste a build log, then press Ctrl-D");
                 }
-                diagnose_stream(&catalog, &matcher, options, name.clone(), stdin, config.tee.then_some(&mut *stdout))
+                diagnose_stream(
+                    &catalog,
+                    &matcher,
+                    options,
+                    name.clone(),
+                    stdin,
+                    config.tee.then_some(&mut *stdout),
+                )
             }
             Source::File(path) => match open(path) {
-                Ok(mut file) => diagnose_stream(&catalog, &matcher, options, name.clone(), &mut file, config.tee.then_some(&mut *stdout)),
+                Ok(mut file) => diagnose_stream(
+                    &catalog,
+                    &matcher,
+                    options,
+                    name.clone(),
+                    &mut file,
+                    config.tee.then_some(&mut *stdout),
+                ),
                 Err(e) => Err((None, e)),
             },
         };
@@ -113,9 +136,20 @@ fn diagnose_command(
             Ok(report) => reports.push(report),
             Err((partial, e)) => {
                 input_failed = true;
-                let _ = writeln!(stderr, "buildmedic: {}", Error::Input { name: name.clone(), source: e });
+                let _ = writeln!(
+                    stderr,
+                    "buildmedic: {}",
+                    Error::Input {
+                        name: name.clone(),
+                        source: e
+                    }
+                );
                 if let Some(report) = partial {
-                    let _ = writeln!(stderr, "buildmedic: diagnosing the {} lines of {name} read before the error", report.lines);
+                    let _ = writeln!(
+                        stderr,
+                        "buildmedic: diagnosing the {} lines of {name} read before the error",
+                        report.lines
+                    );
                     reports.push(report);
                 }
             }
@@ -134,14 +168,26 @@ fn diagnose_command(
     if report.inputs.is_empty() {
         return Ok(code);
     }
-    let render_options = RenderOptions { docs_url: config.docs_url.clone(), all_fixes: config.all_fixes, color: config.color };
+    let render_options = RenderOptions {
+        docs_url: config.docs_url.clone(),
+        all_fixes: config.all_fixes,
+        color: config.color,
+    };
     let mut sink: Box<dyn Sink> = match config.format {
         Format::Human => Box::new(Cards::new(render_options)),
         Format::Json => Box::new(Json::default()),
+        Format::Markdown => Box::new(Markdown::default()),
     };
     let out: &mut dyn Write = if config.tee { stderr } else { stdout };
     let mut buffered = io::BufWriter::new(out);
-    render::render(sink.as_mut(), &report, &catalog, &config.docs_url, &mut buffered).map_err(output(code))?;
+    render::render(
+        sink.as_mut(),
+        &report,
+        &catalog,
+        &config.docs_url,
+        &mut buffered,
+    )
+    .map_err(output(code))?;
     buffered.flush().map_err(output(code))?;
     Ok(code)
 }
@@ -149,7 +195,10 @@ fn diagnose_command(
 fn open(path: &std::path::Path) -> io::Result<File> {
     let meta = std::fs::metadata(path)?;
     if meta.is_dir() {
-        return Err(io::Error::new(io::ErrorKind::IsADirectory, "is a directory"));
+        return Err(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            "is a directory",
+        ));
     }
     File::open(path)
 }
@@ -169,7 +218,11 @@ fn diagnose_stream(
     let mut diagnoser = Diagnoser::new(catalog, matcher, options);
     let (summary, error) = match tee {
         Some(out) => {
-            let mut reader = Tee { inner: input, out, closed: false };
+            let mut reader = Tee {
+                inner: input,
+                out,
+                closed: false,
+            };
             for_each_line(&mut reader, |line| {
                 diagnoser.feed(line);
                 ControlFlow::Continue(())
@@ -200,7 +253,12 @@ impl Read for Tee<'_> {
         let n = self.inner.read(buf)?;
         if !self.closed && n > 0 {
             let data = buf.get(..n).unwrap_or_default();
-            if self.out.write_all(data).and_then(|()| self.out.flush()).is_err() {
+            if self
+                .out
+                .write_all(data)
+                .and_then(|()| self.out.flush())
+                .is_err()
+            {
                 self.closed = true;
             }
         }
@@ -217,7 +275,10 @@ pub fn assemble(catalog: &Catalog, inputs: Vec<InputReport>) -> Report {
         .collect();
     let key = |rule: usize| {
         let r = catalog.rules.get(rule);
-        (r.map_or(Severity::Info, |r| r.severity), r.map_or(Kind::Generic, |r| r.kind))
+        (
+            r.map_or(Severity::Info, |r| r.severity),
+            r.map_or(Kind::Generic, |r| r.kind),
+        )
     };
     findings.sort_by_key(|(_, f)| key(f.rule));
     let status = match findings.first().map(|(_, f)| key(f.rule)) {
@@ -225,18 +286,36 @@ pub fn assemble(catalog: &Catalog, inputs: Vec<InputReport>) -> Report {
         Some((Severity::Error, Kind::Generic)) => Status::UnknownFailure,
         _ => Status::Clean,
     };
-    Report { inputs, findings, status }
+    Report {
+        inputs,
+        findings,
+        status,
+    }
 }
 
-fn rules_command(action: &RulesCommand, config: &Config, stdout: &mut dyn Write) -> Result<i32, Failure> {
+fn rules_command(
+    action: &RulesCommand,
+    config: &Config,
+    stdout: &mut dyn Write,
+) -> Result<i32, Failure> {
     match action {
         RulesCommand::List { group } => {
             let catalog = Catalog::load(&config.rules)?;
             let mut out = io::BufWriter::new(stdout);
-            let rules = catalog.rules.iter().filter(|r| group.as_deref().is_none_or(|g| r.group() == g));
+            let rules = catalog
+                .rules
+                .iter()
+                .filter(|r| group.as_deref().is_none_or(|g| r.group() == g));
             let width = catalog.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
             for r in rules {
-                writeln!(out, "{:<width$}  {:<7}  {}", r.id, r.severity.as_str(), r.title).map_err(output(EXIT_OK))?;
+                writeln!(
+                    out,
+                    "{:<width$}  {:<7}  {}",
+                    r.id,
+                    r.severity.as_str(),
+                    r.title
+                )
+                .map_err(output(EXIT_OK))?;
             }
             out.flush().map_err(output(EXIT_OK))?;
             Ok(EXIT_OK)
@@ -249,7 +328,8 @@ fn rules_command(action: &RulesCommand, config: &Config, stdout: &mut dyn Write)
             let outcome = crate::selftest::test_catalog(&catalog, only.as_deref());
             let mut out = io::BufWriter::new(stdout);
             for failure in &outcome.failures {
-                writeln!(out, "FAIL {}: {}", failure.rule, failure.message).map_err(output(EXIT_FINDING))?;
+                writeln!(out, "FAIL {}: {}", failure.rule, failure.message)
+                    .map_err(output(EXIT_FINDING))?;
             }
             writeln!(
                 out,
@@ -261,7 +341,11 @@ fn rules_command(action: &RulesCommand, config: &Config, stdout: &mut dyn Write)
             )
             .map_err(output(EXIT_FINDING))?;
             out.flush().map_err(output(EXIT_FINDING))?;
-            Ok(if outcome.failures.is_empty() { EXIT_OK } else { EXIT_FINDING })
+            Ok(if outcome.failures.is_empty() {
+                EXIT_OK
+            } else {
+                EXIT_FINDING
+            })
         }
         RulesCommand::New { from, id, out } => {
             let text = new_rule(from, id.as_deref())?;
@@ -273,7 +357,11 @@ fn rules_command(action: &RulesCommand, config: &Config, stdout: &mut dyn Write)
                         .map_err(|e| Error::Usage(format!("--id: {}", e.message)))?;
                     let path = dir.join(format!("{id}.yaml"));
                     if path.exists() {
-                        return Err(Error::Usage(format!("{} exists already; choose another --id", path.display())).into());
+                        return Err(Error::Usage(format!(
+                            "{} exists already; choose another --id",
+                            path.display()
+                        ))
+                        .into());
                     }
                     let write = |p: &std::path::Path| -> io::Result<()> {
                         if let Some(parent) = p.parent() {
@@ -281,7 +369,10 @@ fn rules_command(action: &RulesCommand, config: &Config, stdout: &mut dyn Write)
                         }
                         std::fs::write(p, &text)
                     };
-                    write(&path).map_err(|e| Error::Output { path: path.display().to_string(), source: e })?;
+                    write(&path).map_err(|e| Error::Output {
+                        path: path.display().to_string(),
+                        source: e,
+                    })?;
                     writeln!(stdout, "wrote {}", path.display()).map_err(output(EXIT_OK))?;
                 }
             }
@@ -290,17 +381,109 @@ fn rules_command(action: &RulesCommand, config: &Config, stdout: &mut dyn Write)
     }
 }
 
+fn explain_command(id: &str, config: &Config, stdout: &mut dyn Write) -> Result<i32, Failure> {
+    let catalog = Catalog::load(&config.rules)?;
+    let Some(rule) = catalog.get(id) else {
+        let mut message = format!("no rule has the id `{id}`");
+        if let Some(near) = closest_id(&catalog, id) {
+            message.push_str(&format!("; did you mean `{near}`?"));
+        }
+        message.push_str(" (`buildmedic rules list` lists them all)");
+        return Err(Error::Usage(message).into());
+    };
+    let text = render::page::explain_text(rule, &config.docs_url);
+    stdout.write_all(text.as_bytes()).map_err(output(EXIT_OK))?;
+    Ok(EXIT_OK)
+}
+
+/// The id most like `wanted`: by edit distance over the whole id and over
+/// its name part, so `externally-managed` finds the python rule.
+fn closest_id<'c>(catalog: &'c Catalog, wanted: &str) -> Option<&'c str> {
+    let wanted = wanted.to_ascii_lowercase();
+    catalog
+        .rules
+        .iter()
+        .map(|r| {
+            let name = r.id.rsplit('/').next().unwrap_or_default();
+            let prefix: String = name.chars().take(wanted.chars().count()).collect();
+            let d = edit_distance(&wanted, &r.id)
+                .min(edit_distance(&wanted, name))
+                .min(edit_distance(&wanted, &prefix) + 1);
+            let d = if r.id.contains(&wanted) && wanted.len() >= 3 {
+                d.min(1)
+            } else {
+                d
+            };
+            (d, r.id.as_str())
+        })
+        .filter(|(d, id)| *d <= (id.len() / 3).max(3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, id)| id)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
+            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
+            let ins = cur.get(j).copied().unwrap_or(0) + 1;
+            if let Some(slot) = cur.get_mut(j + 1) {
+                *slot = sub.min(del).min(ins);
+            }
+        }
+        prev = cur;
+    }
+    prev.last().copied().unwrap_or(0)
+}
+
+fn site_command(
+    out: &std::path::Path,
+    config: &Config,
+    stdout: &mut dyn Write,
+) -> Result<i32, Failure> {
+    let catalog = Catalog::load(&config.rules)?;
+    let files = render::site::site(&catalog);
+    for (rel, text) in &files {
+        let path = out.join(rel);
+        let write = || -> io::Result<()> {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&path, text)
+        };
+        write().map_err(|e| Error::Output {
+            path: path.display().to_string(),
+            source: e,
+        })?;
+    }
+    writeln!(stdout, "wrote {} pages to {}", files.len(), out.display())
+        .map_err(output(EXIT_OK))?;
+    Ok(EXIT_OK)
+}
+
 /// Reads line `N` of `FILE` (from `FILE:N`) and turns it into a rule skeleton.
 fn new_rule(from: &str, id: Option<&str>) -> Result<String, Error> {
-    let usage = || Error::Usage(format!("--from {from}: expected FILE:LINE, for example build.log:57"));
+    let usage = || {
+        Error::Usage(format!(
+            "--from {from}: expected FILE:LINE, for example build.log:57"
+        ))
+    };
     let (file, number) = from.rsplit_once(':').ok_or_else(usage)?;
     let number: u64 = number.parse().map_err(|_| usage())?;
     if let Some(id) = id {
         if !crate::catalog::rule::is_valid_id(id) {
-            return Err(Error::Usage(format!("--id {id}: expected <group>/<name> in lower case")));
+            return Err(Error::Usage(format!(
+                "--id {id}: expected <group>/<name> in lower case"
+            )));
         }
     }
-    let mut input = open(std::path::Path::new(file)).map_err(|e| Error::Input { name: file.to_string(), source: e })?;
+    let mut input = open(std::path::Path::new(file)).map_err(|e| Error::Input {
+        name: file.to_string(),
+        source: e,
+    })?;
     let mut found: Option<Vec<u8>> = None;
     let (summary, error) = for_each_line(&mut input, |line| {
         if line.number == number && !line.bytes.iter().all(u8::is_ascii_whitespace) {
@@ -313,10 +496,16 @@ fn new_rule(from: &str, id: Option<&str>) -> Result<String, Error> {
         }
     });
     if let Some(e) = error {
-        return Err(Error::Input { name: file.to_string(), source: e });
+        return Err(Error::Input {
+            name: file.to_string(),
+            source: e,
+        });
     }
     let raw = found.ok_or_else(|| {
-        Error::Usage(format!("{file} has no line {number} with text (it has {} lines)", summary.lines))
+        Error::Usage(format!(
+            "{file} has no line {number} with text (it has {} lines)",
+            summary.lines
+        ))
     })?;
     Ok(crate::skeleton::skeleton(&raw, id))
 }

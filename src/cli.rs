@@ -11,7 +11,7 @@ use std::path::PathBuf;
 /// 2 usage error / unreadable input / broken rules, 3 the build failed but
 /// no rule knows why.
 #[derive(Debug, Parser)]
-#[command(name = "buildmedic", version, args_conflicts_with_subcommands = true, max_term_width = 100)]
+#[command(name = "buildmedic", version, max_term_width = 100)]
 pub struct Args {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -56,6 +56,17 @@ pub enum Command {
         #[command(subcommand)]
         action: RulesCommand,
     },
+    /// Print the whole explanation of a rule: what the log says, why, every fix, links.
+    Explain {
+        /// The rule id, e.g. python/externally-managed-environment.
+        id: String,
+    },
+    /// Generate the static site of explanation pages (index plus one page per rule).
+    Site {
+        /// The directory to write the site into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,6 +105,8 @@ pub enum Format {
     Human,
     /// One JSON document (see the README for the contract).
     Json,
+    /// Markdown, to paste into an issue or a pull request.
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -84,10 +84,29 @@ const REPORTED_SUSPECTS: usize = 5;
 /// Words that make a line look like an error, found case-insensitively.
 static ERRORISH: LazyLock<AhoCorasick> = LazyLock::new(|| {
     let words = [
-        "error", "err!", "fail", "fatal", "exception", "traceback", "panic", "cannot ", "can't ", "could not",
-        "couldn't", "unable to", "not found", "no such file", "denied", "killed", "segmentation fault", "abort",
+        "error",
+        "err!",
+        "fail",
+        "fatal",
+        "exception",
+        "traceback",
+        "panic",
+        "cannot ",
+        "can't ",
+        "could not",
+        "couldn't",
+        "unable to",
+        "not found",
+        "no such file",
+        "denied",
+        "killed",
+        "segmentation fault",
+        "abort",
     ];
-    AhoCorasick::builder().ascii_case_insensitive(true).build(words).unwrap_or_else(|e| unreachable!("{e}"))
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(words)
+        .unwrap_or_else(|e| unreachable!("{e}"))
 });
 
 /// Lines that say "error" without being one.
@@ -147,7 +166,12 @@ pub struct Diagnoser<'a> {
 
 impl<'a> Diagnoser<'a> {
     pub fn new(catalog: &'a Catalog, matcher: &'a Matcher, options: Options) -> Diagnoser<'a> {
-        let widest = catalog.rules.iter().map(Rule::max_before).max().unwrap_or(0);
+        let widest = catalog
+            .rules
+            .iter()
+            .map(Rule::max_before)
+            .max()
+            .unwrap_or(0);
         let ring_size = widest.max(options.context).max(1);
         Diagnoser {
             catalog,
@@ -173,14 +197,21 @@ impl<'a> Diagnoser<'a> {
         let meta = normalize_into(line.bytes, &mut self.bytes, &mut self.text);
         let step = self.context.observe(&self.text, meta);
         self.hits.clear();
-        self.matcher.scan(self.catalog, &self.text, &mut self.scratch, &mut self.hits);
-        let this = ShownLine { number: line.number, raw: display_raw(line.bytes), text: cut(&self.text) };
+        self.matcher
+            .scan(self.catalog, &self.text, &mut self.scratch, &mut self.hits);
+        let this = ShownLine {
+            number: line.number,
+            raw: display_raw(line.bytes),
+            text: cut(&self.text),
+        };
 
         // Trailing context and pending windows see this line first.
         if !self.context_due.is_empty() {
             let found = &mut self.found;
             self.context_due.retain(|&r| {
-                let Some(Some(acc)) = found.get_mut(r) else { return false };
+                let Some(Some(acc)) = found.get_mut(r) else {
+                    return false;
+                };
                 acc.finding.context.push(this.clone());
                 acc.context_due = acc.context_due.saturating_sub(1);
                 acc.context_due > 0
@@ -198,7 +229,10 @@ impl<'a> Diagnoser<'a> {
             if self.suspects.len() >= MAX_SUSPECTS {
                 self.suspects.pop_front();
             }
-            self.suspects.push_back(Suspect { line: this.clone(), step: step.clone() });
+            self.suspects.push_back(Suspect {
+                line: this.clone(),
+                step: step.clone(),
+            });
         }
         self.hits = hits;
 
@@ -209,12 +243,27 @@ impl<'a> Diagnoser<'a> {
     }
 
     fn consider(&mut self, pref: PatternRef, line: ShownLine, step: Option<Step>) {
-        let Some(pattern) = self.catalog.rules.get(pref.rule).and_then(|r| r.patterns.get(pref.pattern)) else { return };
+        let Some(pattern) = self
+            .catalog
+            .rules
+            .get(pref.rule)
+            .and_then(|r| r.patterns.get(pref.pattern))
+        else {
+            return;
+        };
         let window = |before: usize| self.ring.iter().rev().take(before);
-        if pattern.unless.iter().any(|c| window(c.before).any(|l| c.regex.is_match(&l.text))) {
+        if pattern
+            .unless
+            .iter()
+            .any(|c| window(c.before).any(|l| c.regex.is_match(&l.text)))
+        {
             return;
         }
-        let near_ok: Vec<bool> = pattern.near.iter().map(|c| window(c.before).any(|l| c.regex.is_match(&l.text))).collect();
+        let near_ok: Vec<bool> = pattern
+            .near
+            .iter()
+            .map(|c| window(c.before).any(|l| c.regex.is_match(&l.text)))
+            .collect();
         let wait = pattern
             .near
             .iter()
@@ -224,15 +273,34 @@ impl<'a> Diagnoser<'a> {
             .chain(pattern.unless.iter().map(|c| c.after))
             .max()
             .unwrap_or(0);
-        if pattern.near.iter().zip(&near_ok).any(|(c, ok)| !ok && c.after == 0) {
+        if pattern
+            .near
+            .iter()
+            .zip(&near_ok)
+            .any(|(c, ok)| !ok && c.after == 0)
+        {
             return;
         }
-        let before_context = self.ring.iter().rev().take(self.options.context).rev().cloned().collect();
+        let before_context = self
+            .ring
+            .iter()
+            .rev()
+            .take(self.options.context)
+            .rev()
+            .cloned()
+            .collect();
         if wait == 0 {
             self.accept(pref, line, step, before_context);
         } else if self.pending.len() < MAX_PENDING {
             let deadline = line.number + wait as u64;
-            self.pending.push_back(Pending { pattern: pref, line, step, deadline, near_ok, before_context });
+            self.pending.push_back(Pending {
+                pattern: pref,
+                line,
+                step,
+                deadline,
+                near_ok,
+                before_context,
+            });
         }
     }
 
@@ -241,13 +309,23 @@ impl<'a> Diagnoser<'a> {
         let mut settled = Vec::new();
         let mut i = 0;
         while i < self.pending.len() {
-            let Some(p) = self.pending.get_mut(i) else { break };
-            let Some(pattern) = self.catalog.rules.get(p.pattern.rule).and_then(|r| r.patterns.get(p.pattern.pattern)) else {
+            let Some(p) = self.pending.get_mut(i) else {
+                break;
+            };
+            let Some(pattern) = self
+                .catalog
+                .rules
+                .get(p.pattern.rule)
+                .and_then(|r| r.patterns.get(p.pattern.pattern))
+            else {
                 i += 1;
                 continue;
             };
             let distance = line.number.saturating_sub(p.line.number).max(1) as usize;
-            let vetoed = pattern.unless.iter().any(|c| distance <= c.after && c.regex.is_match(&line.text));
+            let vetoed = pattern
+                .unless
+                .iter()
+                .any(|c| distance <= c.after && c.regex.is_match(&line.text));
             for (c, ok) in pattern.near.iter().zip(p.near_ok.iter_mut()) {
                 if !*ok && distance <= c.after && c.regex.is_match(&line.text) {
                     *ok = true;
@@ -275,9 +353,19 @@ impl<'a> Diagnoser<'a> {
         }
     }
 
-    fn accept(&mut self, pref: PatternRef, line: ShownLine, step: Option<Step>, before_context: Vec<ShownLine>) {
-        let Some(rule) = self.catalog.rules.get(pref.rule) else { return };
-        let Some(slot) = self.found.get_mut(pref.rule) else { return };
+    fn accept(
+        &mut self,
+        pref: PatternRef,
+        line: ShownLine,
+        step: Option<Step>,
+        before_context: Vec<ShownLine>,
+    ) {
+        let Some(rule) = self.catalog.rules.get(pref.rule) else {
+            return;
+        };
+        let Some(slot) = self.found.get_mut(pref.rule) else {
+            return;
+        };
         let captures = || captures_of(rule, pref.pattern, &line.text);
         match slot {
             Some(acc) => {
@@ -325,14 +413,30 @@ impl<'a> Diagnoser<'a> {
                 self.accept(p.pattern, p.line, p.step, p.before_context);
             }
         }
-        let findings: Vec<Finding> = self.found.into_iter().flatten().map(|a| a.finding).collect();
+        let findings: Vec<Finding> = self
+            .found
+            .into_iter()
+            .flatten()
+            .map(|a| a.finding)
+            .collect();
         let findings = rank(self.catalog, findings);
-        let unexplained = findings.first().and_then(|f| self.catalog.rules.get(f.rule)).is_some_and(|r| r.kind == Kind::Generic);
+        let unexplained = findings
+            .first()
+            .and_then(|f| self.catalog.rules.get(f.rule))
+            .is_some_and(|r| r.kind == Kind::Generic);
         let suspects = match (unexplained, self.suspects_at_failure) {
-            (true, Some(list)) => pick_suspects(list, findings.first().and_then(|f| f.step.as_ref())),
+            (true, Some(list)) => {
+                pick_suspects(list, findings.first().and_then(|f| f.step.as_ref()))
+            }
             _ => Vec::new(),
         };
-        InputReport { name, lines, builder: self.context.builder(), findings, suspects }
+        InputReport {
+            name,
+            lines,
+            builder: self.context.builder(),
+            findings,
+            suspects,
+        }
     }
 }
 
@@ -340,12 +444,19 @@ impl<'a> Diagnoser<'a> {
 /// the failed step, in log order.
 fn pick_suspects(list: Vec<Suspect>, failed_step: Option<&Step>) -> Vec<ShownLine> {
     let same_step = |s: &Suspect| match (failed_step, &s.step) {
-        (Some(f), Some(step)) => f.name == step.name || (f.command.is_some() && f.command == step.command),
+        (Some(f), Some(step)) => {
+            f.name == step.name || (f.command.is_some() && f.command == step.command)
+        }
         _ => false,
     };
     let in_step = list.iter().any(same_step);
-    let mut picked: Vec<ShownLine> =
-        list.iter().rev().filter(|s| !in_step || same_step(s)).take(REPORTED_SUSPECTS).map(|s| s.line.clone()).collect();
+    let mut picked: Vec<ShownLine> = list
+        .iter()
+        .rev()
+        .filter(|s| !in_step || same_step(s))
+        .take(REPORTED_SUSPECTS)
+        .map(|s| s.line.clone())
+        .collect();
     picked.reverse();
     picked
 }
@@ -353,7 +464,9 @@ fn pick_suspects(list: Vec<Suspect>, failed_step: Option<&Step>) -> Vec<ShownLin
 /// The named captures of `rule.patterns[pattern]` on `text`.
 pub fn captures_of(rule: &Rule, pattern: usize, text: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    let Some(p) = rule.patterns.get(pattern) else { return out };
+    let Some(p) = rule.patterns.get(pattern) else {
+        return out;
+    };
     if let Some(caps) = p.regex.captures(text) {
         for name in p.regex.capture_names().flatten() {
             if let Some(m) = caps.name(name) {
@@ -379,12 +492,21 @@ pub fn rank(catalog: &Catalog, mut findings: Vec<Finding>) -> Vec<Finding> {
     let mut parent: Vec<Option<usize>> = vec![None; findings.len()];
     for (i, f) in findings.iter().enumerate() {
         let explained_by = findings.iter().position(|g| {
-            catalog.rules.get(g.rule).is_some_and(|r| r.explains.iter().any(|e| e == id(f)))
+            catalog
+                .rules
+                .get(g.rule)
+                .is_some_and(|r| r.explains.iter().any(|e| e == id(f)))
         });
-        let is_generic = catalog.rules.get(f.rule).is_some_and(|r| r.kind == Kind::Generic);
+        let is_generic = catalog
+            .rules
+            .get(f.rule)
+            .is_some_and(|r| r.kind == Kind::Generic);
         let generic_parent = if is_generic {
             findings.iter().position(|g| {
-                catalog.rules.get(g.rule).is_some_and(|r| r.kind == Kind::Specific && r.severity == Severity::Error)
+                catalog
+                    .rules
+                    .get(g.rule)
+                    .is_some_and(|r| r.kind == Kind::Specific && r.severity == Severity::Error)
             })
         } else {
             None
@@ -410,7 +532,15 @@ pub fn rank(catalog: &Catalog, mut findings: Vec<Finding>) -> Vec<Finding> {
     for (i, f) in findings.iter().enumerate() {
         if let Some(&r) = roots.get(i) {
             if r != i {
-                folded.push((r, Consequence { rule: f.rule, line: f.line.number, count: f.count, text: f.line.text.clone() }));
+                folded.push((
+                    r,
+                    Consequence {
+                        rule: f.rule,
+                        line: f.line.number,
+                        count: f.count,
+                        text: f.line.text.clone(),
+                    },
+                ));
             }
         }
     }
@@ -419,7 +549,12 @@ pub fn rank(catalog: &Catalog, mut findings: Vec<Finding>) -> Vec<Finding> {
             f.consequences.push(c);
         }
     }
-    findings.into_iter().enumerate().filter(|(i, _)| roots.get(*i) == Some(i)).map(|(_, f)| f).collect()
+    findings
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| roots.get(*i) == Some(i))
+        .map(|(_, f)| f)
+        .collect()
 }
 
 fn display_raw(bytes: &[u8]) -> String {

@@ -70,14 +70,19 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Usage(msg) => write!(f, "{msg}"),
-            Error::Input { name, source } => write!(f, "cannot read {name}: {}", describe_io(source)),
+            Error::Input { name, source } => {
+                write!(f, "cannot read {name}: {}", describe_io(source))
+            }
             Error::Rules(errors) => {
                 let n = errors.len();
                 write!(f, "{n} broken rule file{}:", if n == 1 { "" } else { "s" })?;
                 for e in errors {
                     write!(f, "\n  {e}")?;
                 }
-                write!(f, "\nfix the rule files above; `buildmedic rules test DIR` checks them")
+                write!(
+                    f,
+                    "\nfix the rule files above; `buildmedic rules test DIR` checks them"
+                )
             }
             Error::Output { path, source } => {
                 write!(f, "cannot write {path}: {}", describe_io(source))

@@ -48,7 +48,10 @@ pub fn test_catalog(catalog: &Catalog, only: Option<&str>) -> Outcome {
         }
         outcome.rules += 1;
         outcome.checks += 1;
-        let fail = |message: String| TestFailure { rule: rule.id.clone(), message };
+        let fail = |message: String| TestFailure {
+            rule: rule.id.clone(),
+            message,
+        };
         let lints = lint(rule, catalog);
         if !lints.is_empty() {
             outcome.failures.push(fail(lints.join("; ")));
@@ -57,7 +60,9 @@ pub fn test_catalog(catalog: &Catalog, only: Option<&str>) -> Outcome {
             outcome.examples += 1;
             outcome.checks += 1;
             if let Err(message) = check_match(catalog, &matcher, rule, example) {
-                outcome.failures.push(fail(format!("examples.match[{i}]: {message}")));
+                outcome
+                    .failures
+                    .push(fail(format!("examples.match[{i}]: {message}")));
             }
         }
         for (i, example) in rule.examples.no_match.iter().enumerate() {
@@ -66,17 +71,27 @@ pub fn test_catalog(catalog: &Catalog, only: Option<&str>) -> Outcome {
             let report = diagnose_text(catalog, &matcher, &example.log);
             let found = report.findings.iter().any(|f| {
                 catalog.rules.get(f.rule).is_some_and(|r| r.id == rule.id)
-                    || f.consequences.iter().any(|c| catalog.rules.get(c.rule).is_some_and(|r| r.id == rule.id))
+                    || f.consequences
+                        .iter()
+                        .any(|c| catalog.rules.get(c.rule).is_some_and(|r| r.id == rule.id))
             });
             if found {
-                outcome.failures.push(fail(format!("examples.no_match[{i}] matched: {}", first_line(&example.log))));
+                outcome.failures.push(fail(format!(
+                    "examples.no_match[{i}] matched: {}",
+                    first_line(&example.log)
+                )));
             }
         }
     }
     outcome
 }
 
-fn check_match(catalog: &Catalog, matcher: &Matcher, rule: &Rule, example: &Example) -> Result<(), String> {
+fn check_match(
+    catalog: &Catalog,
+    matcher: &Matcher,
+    rule: &Rule,
+    example: &Example,
+) -> Result<(), String> {
     let report = diagnose_text(catalog, matcher, &example.log);
     let what = first_line(&example.log);
     let Some(top) = report.findings.first() else {
@@ -84,8 +99,15 @@ fn check_match(catalog: &Catalog, matcher: &Matcher, rule: &Rule, example: &Exam
     };
     let top_id = catalog.rules.get(top.rule).map_or("", |r| r.id.as_str());
     if top_id != rule.id {
-        let mine = report.findings.iter().any(|f| f.rule == catalog.position(&rule.id).unwrap_or(usize::MAX))
-            || report.findings.iter().flat_map(|f| &f.consequences).any(|c| catalog.rules.get(c.rule).is_some_and(|r| r.id == rule.id));
+        let mine = report
+            .findings
+            .iter()
+            .any(|f| f.rule == catalog.position(&rule.id).unwrap_or(usize::MAX))
+            || report
+                .findings
+                .iter()
+                .flat_map(|f| &f.consequences)
+                .any(|c| catalog.rules.get(c.rule).is_some_and(|r| r.id == rule.id));
         return Err(if mine {
             format!("{top_id} is ranked first, above this rule (add `explains`?), for: {what}")
         } else {
@@ -95,8 +117,16 @@ fn check_match(catalog: &Catalog, matcher: &Matcher, rule: &Rule, example: &Exam
     for (name, want) in &example.captures {
         match top.captures.get(name) {
             Some(got) if got == want => {}
-            Some(got) => return Err(format!("capture `{name}` is `{got}`, expected `{want}`, for: {what}")),
-            None => return Err(format!("capture `{name}` is missing, expected `{want}`, for: {what}")),
+            Some(got) => {
+                return Err(format!(
+                    "capture `{name}` is `{got}`, expected `{want}`, for: {what}"
+                ))
+            }
+            None => {
+                return Err(format!(
+                    "capture `{name}` is missing, expected `{want}`, for: {what}"
+                ))
+            }
         }
     }
     Ok(())

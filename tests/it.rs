@@ -9,5 +9,7 @@ mod catalog;
 mod cli;
 #[path = "it/inputs.rs"]
 mod inputs;
+#[path = "it/pages.rs"]
+mod pages;
 #[path = "it/rules_dir.rs"]
 mod rules_dir;

@@ -38,14 +38,23 @@ struct Info {
 
 fn analyze(hir: &Hir) -> Info {
     match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => Info { exact: Some(vec![Vec::new()]), required: None },
+        HirKind::Empty | HirKind::Look(_) => Info {
+            exact: Some(vec![Vec::new()]),
+            required: None,
+        },
         HirKind::Literal(lit) => {
             let s = lit.0.to_ascii_lowercase();
-            Info { exact: Some(vec![s.clone()]), required: Some(vec![s]) }
+            Info {
+                exact: Some(vec![s.clone()]),
+                required: Some(vec![s]),
+            }
         }
         HirKind::Class(class) => {
             let exact = class_strings(class);
-            Info { required: exact.clone(), exact }
+            Info {
+                required: exact.clone(),
+                exact,
+            }
         }
         HirKind::Capture(cap) => analyze(&cap.sub),
         HirKind::Repetition(rep) => {
@@ -59,7 +68,12 @@ fn analyze(hir: &Hir) -> Info {
                 }
                 _ => None,
             };
-            let required = best(sub.required.into_iter().chain(sub.exact).chain(exact.clone()));
+            let required = best(
+                sub.required
+                    .into_iter()
+                    .chain(sub.exact)
+                    .chain(exact.clone()),
+            );
             Info { exact, required }
         }
         HirKind::Concat(children) => {
@@ -91,17 +105,18 @@ fn analyze(hir: &Hir) -> Info {
             }
             let exact = if all_exact { run.clone() } else { None };
             candidates.extend(run);
-            Info { exact, required: best(candidates.into_iter()) }
+            Info {
+                exact,
+                required: best(candidates.into_iter()),
+            }
         }
         HirKind::Alternation(children) => {
             let infos: Vec<Info> = children.iter().map(analyze).collect();
             let exact = union(infos.iter().map(|i| i.exact.as_ref()));
-            let required = union(infos.iter().map(|i| {
-                match (&i.required, &i.exact) {
-                    (Some(r), Some(e)) => Some(if score(e) >= score(r) { e } else { r }),
-                    (Some(r), None) => Some(r),
-                    (None, e) => e.as_ref(),
-                }
+            let required = union(infos.iter().map(|i| match (&i.required, &i.exact) {
+                (Some(r), Some(e)) => Some(if score(e) >= score(r) { e } else { r }),
+                (Some(r), None) => Some(r),
+                (None, e) => e.as_ref(),
             }));
             Info { exact, required }
         }
@@ -189,20 +204,38 @@ mod tests {
 
     fn lits(re: &str) -> Option<Vec<String>> {
         let hir = regex_syntax::Parser::new().parse(re).ok()?;
-        required_literals(&hir)
-            .map(|set| set.into_iter().map(|s| String::from_utf8_lossy(&s).into_owned()).collect())
+        required_literals(&hir).map(|set| {
+            set.into_iter()
+                .map(|s| String::from_utf8_lossy(&s).into_owned())
+                .collect()
+        })
     }
 
     #[test]
     fn finds_the_longest_required_piece() {
-        assert_eq!(lits(r"No matching distribution found for (?P<p>\S+)"), Some(vec!["no matching distribution found for ".into()]));
-        assert_eq!(lits(r"^error: externally-managed-environment"), Some(vec!["error: externally-managed-environment".into()]));
-        assert_eq!(lits(r"exit code: \d+ and more text here"), Some(vec![" and more text here".into()]));
+        assert_eq!(
+            lits(r"No matching distribution found for (?P<p>\S+)"),
+            Some(vec!["no matching distribution found for ".into()])
+        );
+        assert_eq!(
+            lits(r"^error: externally-managed-environment"),
+            Some(vec!["error: externally-managed-environment".into()])
+        );
+        assert_eq!(
+            lits(r"exit code: \d+ and more text here"),
+            Some(vec![" and more text here".into()])
+        );
     }
 
     #[test]
     fn alternations_need_a_literal_in_every_branch() {
-        assert_eq!(lits(r"npm (ERR!|error) code ERESOLVE"), Some(vec!["npm err! code eresolve".into(), "npm error code eresolve".into()]));
+        assert_eq!(
+            lits(r"npm (ERR!|error) code ERESOLVE"),
+            Some(vec![
+                "npm err! code eresolve".into(),
+                "npm error code eresolve".into()
+            ])
+        );
         assert_eq!(lits(r"(?:foo|\w+) bar baz"), Some(vec![" bar baz".into()]));
         assert_eq!(lits(r"\w+|\d+"), None);
     }

@@ -35,7 +35,9 @@ pub struct RawRule {
     pub examples: RawExamples,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -85,7 +87,11 @@ pub struct RawPattern {
 
 impl From<String> for RawPattern {
     fn from(regex: String) -> Self {
-        RawPattern { regex, near: Vec::new(), unless: Vec::new() }
+        RawPattern {
+            regex,
+            near: Vec::new(),
+            unless: Vec::new(),
+        }
     }
 }
 
@@ -175,7 +181,11 @@ pub struct RawExample {
 
 impl From<String> for RawExample {
     fn from(line: String) -> Self {
-        RawExample { line: Some(line), log: None, captures: BTreeMap::new() }
+        RawExample {
+            line: Some(line),
+            log: None,
+            captures: BTreeMap::new(),
+        }
     }
 }
 

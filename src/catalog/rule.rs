@@ -98,17 +98,29 @@ impl Rule {
 
     /// Names of every capture group in the rule's patterns.
     pub fn capture_names(&self) -> impl Iterator<Item = &str> {
-        self.patterns.iter().flat_map(|p| p.regex.capture_names().flatten())
+        self.patterns
+            .iter()
+            .flat_map(|p| p.regex.capture_names().flatten())
     }
 
     /// The widest `after` window of any condition: how long a hit may wait.
     pub fn max_after(&self) -> usize {
-        self.patterns.iter().flat_map(|p| p.near.iter().chain(&p.unless)).map(|c| c.after).max().unwrap_or(0)
+        self.patterns
+            .iter()
+            .flat_map(|p| p.near.iter().chain(&p.unless))
+            .map(|c| c.after)
+            .max()
+            .unwrap_or(0)
     }
 
     /// The widest `before` window of any condition.
     pub fn max_before(&self) -> usize {
-        self.patterns.iter().flat_map(|p| p.near.iter().chain(&p.unless)).map(|c| c.before).max().unwrap_or(0)
+        self.patterns
+            .iter()
+            .flat_map(|p| p.near.iter().chain(&p.unless))
+            .map(|c| c.before)
+            .max()
+            .unwrap_or(0)
     }
 }
 
@@ -136,16 +148,24 @@ pub fn is_valid_id(id: &str) -> bool {
                 && !s.starts_with('-')
                 && !s.ends_with('-')
                 && !s.contains("--")
-                && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         })
     };
     ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
 }
 
 fn compile_regex(source: &str, field: &str) -> Result<Regex, FieldError> {
-    let err = |message: String| FieldError { field: field.to_string(), message, needle: Some(source.chars().take(40).collect()) };
+    let err = |message: String| FieldError {
+        field: field.to_string(),
+        message,
+        needle: Some(source.chars().take(40).collect()),
+    };
     if source.len() > REGEX_MAX_LEN {
-        return Err(err(format!("regex is {} bytes long; the limit is {REGEX_MAX_LEN}", source.len())));
+        return Err(err(format!(
+            "regex is {} bytes long; the limit is {REGEX_MAX_LEN}",
+            source.len()
+        )));
     }
     RegexBuilder::new(source)
         .size_limit(REGEX_SIZE_LIMIT)
@@ -180,25 +200,49 @@ fn compile_pattern(raw: RawPattern, field: &str) -> Result<Pattern, FieldError> 
             })
             .collect()
     };
-    Ok(Pattern { regex, literals, near: conditions(raw.near, "near")?, unless: conditions(raw.unless, "unless")? })
+    Ok(Pattern {
+        regex,
+        literals,
+        near: conditions(raw.near, "near")?,
+        unless: conditions(raw.unless, "unless")?,
+    })
 }
 
 fn example(raw: RawExample, field: &str) -> Result<Example, FieldError> {
     let log = match (raw.line, raw.log) {
         (Some(line), None) => line,
         (None, Some(log)) => log,
-        _ => return Err(FieldError { field: field.into(), message: "give exactly one of `line` and `log`".into(), needle: None }),
+        _ => {
+            return Err(FieldError {
+                field: field.into(),
+                message: "give exactly one of `line` and `log`".into(),
+                needle: None,
+            })
+        }
     };
-    Ok(Example { log, captures: raw.captures })
+    Ok(Example {
+        log,
+        captures: raw.captures,
+    })
 }
 
 impl TryFrom<RawRule> for Rule {
     type Error = FieldError;
 
     fn try_from(raw: RawRule) -> Result<Self, FieldError> {
-        let fail = |field: &str, message: String| FieldError { field: field.into(), message, needle: None };
+        let fail = |field: &str, message: String| FieldError {
+            field: field.into(),
+            message,
+            needle: None,
+        };
         if !is_valid_id(&raw.id) {
-            return Err(fail("id", format!("`{}` is not of the form <group>/<name> (lower case, digits and `-`)", raw.id)));
+            return Err(fail(
+                "id",
+                format!(
+                    "`{}` is not of the form <group>/<name> (lower case, digits and `-`)",
+                    raw.id
+                ),
+            ));
         }
         if raw.patterns.is_empty() {
             return Err(fail("patterns", "give at least one pattern".into()));
@@ -217,11 +261,26 @@ impl TryFrom<RawRule> for Rule {
             .collect::<Result<Vec<_>, _>>()?;
         for (i, r) in raw.remediation.iter().enumerate() {
             if r.steps.is_empty() {
-                return Err(fail(&format!("remediation[{i}].steps"), "give at least one step".into()));
+                return Err(fail(
+                    &format!("remediation[{i}].steps"),
+                    "give at least one step".into(),
+                ));
             }
         }
-        let matches = raw.examples.matches.into_iter().enumerate().map(|(i, e)| example(e.0, &format!("examples.match[{i}]"))).collect::<Result<_, _>>()?;
-        let no_match = raw.examples.no_match.into_iter().enumerate().map(|(i, e)| example(e.0, &format!("examples.no_match[{i}]"))).collect::<Result<_, _>>()?;
+        let matches = raw
+            .examples
+            .matches
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| example(e.0, &format!("examples.match[{i}]")))
+            .collect::<Result<_, _>>()?;
+        let no_match = raw
+            .examples
+            .no_match
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| example(e.0, &format!("examples.no_match[{i}]")))
+            .collect::<Result<_, _>>()?;
         Ok(Rule {
             id: raw.id,
             title: raw.title.trim().to_string(),
@@ -233,9 +292,23 @@ impl TryFrom<RawRule> for Rule {
             remediation: raw
                 .remediation
                 .into_iter()
-                .map(|r| Remedy { title: r.title, builders: r.builders, steps: r.steps, file: r.file, snippet: r.snippet, tradeoffs: r.tradeoffs })
+                .map(|r| Remedy {
+                    title: r.title,
+                    builders: r.builders,
+                    steps: r.steps,
+                    file: r.file,
+                    snippet: r.snippet,
+                    tradeoffs: r.tradeoffs,
+                })
                 .collect(),
-            links: raw.links.into_iter().map(|l| Link { title: l.title, url: l.url }).collect(),
+            links: raw
+                .links
+                .into_iter()
+                .map(|l| Link {
+                    title: l.title,
+                    url: l.url,
+                })
+                .collect(),
             examples: Examples { matches, no_match },
             source: String::new(),
         })

@@ -4,6 +4,9 @@
 
 pub mod card;
 pub mod json;
+pub mod markdown;
+pub mod page;
+pub mod site;
 pub mod theme;
 
 use crate::catalog::{Builder, Catalog, Remedy, Rule};
@@ -83,11 +86,16 @@ impl View<'_> {
 /// Options that apply to `builder` (or to every builder), then the others.
 /// With no known builder every option applies.
 pub fn split_remedies(rule: &Rule, builder: Option<Builder>) -> (Vec<&Remedy>, Vec<&Remedy>) {
-    let Some(builder) = builder else { return (rule.remediation.iter().collect(), Vec::new()) };
-    let (mine, others): (Vec<&Remedy>, Vec<&Remedy>) =
-        rule.remediation.iter().partition(|r| r.builders.is_empty() || r.builders.contains(&builder));
+    let Some(builder) = builder else {
+        return (rule.remediation.iter().collect(), Vec::new());
+    };
+    let (mine, others): (Vec<&Remedy>, Vec<&Remedy>) = rule
+        .remediation
+        .iter()
+        .partition(|r| r.builders.is_empty() || r.builders.contains(&builder));
     // Options for this builder come before generic ones.
-    let (specific, general): (Vec<&Remedy>, Vec<&Remedy>) = mine.into_iter().partition(|r| !r.builders.is_empty());
+    let (specific, general): (Vec<&Remedy>, Vec<&Remedy>) =
+        mine.into_iter().partition(|r| !r.builders.is_empty());
     (specific.into_iter().chain(general).collect(), others)
 }
 
@@ -102,7 +110,10 @@ pub fn fill(text: &str, rule: &Rule, captures: &BTreeMap<String, String>) -> Str
     for name in rule.capture_names() {
         let placeholder = format!("{{{name}}}");
         if out.contains(&placeholder) {
-            let value = captures.get(name).cloned().unwrap_or_else(|| format!("<{name}>"));
+            let value = captures
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| format!("<{name}>"));
             out = out.replace(&placeholder, &value);
         }
     }
@@ -122,11 +133,28 @@ pub trait Sink {
 }
 
 /// Drives a sink over a report.
-pub fn render(sink: &mut dyn Sink, report: &Report, catalog: &Catalog, docs_url: &str, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(
+    sink: &mut dyn Sink,
+    report: &Report,
+    catalog: &Catalog,
+    docs_url: &str,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     sink.begin(out, report)?;
     for (input, finding) in &report.findings {
-        let (Some(rule), Some(input)) = (catalog.rules.get(finding.rule), report.inputs.get(*input)) else { continue };
-        let view = View { catalog, rule, finding, input, many_inputs: report.inputs.len() > 1, url: rule_url(docs_url, &rule.id) };
+        let (Some(rule), Some(input)) =
+            (catalog.rules.get(finding.rule), report.inputs.get(*input))
+        else {
+            continue;
+        };
+        let view = View {
+            catalog,
+            rule,
+            finding,
+            input,
+            many_inputs: report.inputs.len() > 1,
+            url: rule_url(docs_url, &rule.id),
+        };
         sink.finding(out, &view)?;
     }
     sink.finish(out, report)

@@ -12,12 +12,17 @@ pub struct Out {
 
 impl Out {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr: {}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr: {}", self.stdout, self.stderr))
     }
 }
 
 pub fn fixture(name: &str) -> String {
-    root().join("tests/fixtures").join(name).display().to_string()
+    root()
+        .join("tests/fixtures")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 pub fn root() -> PathBuf {
@@ -35,14 +40,24 @@ pub fn run_env(args: &[&str], stdin: &[u8], env: &buildmedic::Env) -> Out {
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
     let code = buildmedic::run(argv, env, &mut &stdin[..], &mut stdout, &mut stderr);
-    Out { code, stdout: String::from_utf8_lossy(&stdout).into_owned(), stderr: String::from_utf8_lossy(&stderr).into_owned() }
+    Out {
+        code,
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
 }
 
 /// Runs the real binary, for what only a process can show (environment
 /// variables, colour, pipes).
 pub fn command() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_buildmedic"));
-    for var in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "BUILDMEDIC_DOCS_URL", "TERM"] {
+    for var in [
+        "NO_COLOR",
+        "CLICOLOR",
+        "CLICOLOR_FORCE",
+        "BUILDMEDIC_DOCS_URL",
+        "TERM",
+    ] {
         cmd.env_remove(var);
     }
     cmd
@@ -57,7 +72,10 @@ pub fn snapshot(name: &str, actual: &str) {
         return;
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("snapshot {} missing ({e}); run with UPDATE_SNAPSHOTS=1 to create it", path.display())
+        panic!(
+            "snapshot {} missing ({e}); run with UPDATE_SNAPSHOTS=1 to create it",
+            path.display()
+        )
     });
     if expected != actual {
         panic!(
@@ -69,7 +87,10 @@ pub fn snapshot(name: &str, actual: &str) {
 
 /// Rewrites the machine-specific fixture path in output to a stable one.
 pub fn stable(text: &str) -> String {
-    text.replace(&root().join("tests/fixtures").display().to_string(), "tests/fixtures")
+    text.replace(
+        &root().join("tests/fixtures").display().to_string(),
+        "tests/fixtures",
+    )
 }
 
 pub fn write(dir: &Path, rel: &str, text: &str) -> PathBuf {
