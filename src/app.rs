@@ -8,14 +8,15 @@ use crate::diagnose::{Diagnoser, InputReport, Options};
 use crate::error::{Error, EXIT_FINDING, EXIT_OK, EXIT_UNKNOWN_FAILURE, EXIT_USAGE};
 use crate::input::for_each_line;
 use crate::matcher::Matcher;
-use crate::render::{
-    self, card::Cards, json::Json, markdown::Markdown, RenderOptions, Report, Sink, Status,
-};
+use crate::render::github::Github;
+use crate::render::jsonl::{hit_event, JsonLines};
+use crate::render::{self, card::Cards, json::Json, markdown::Markdown, RenderOptions, Report, Sink, Status};
 use clap::Parser;
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Runs the whole program; returns the exit code. `main` is a thin wrapper;
 /// tests call this in-process.
@@ -52,6 +53,23 @@ pub fn run(
         Some(Command::Rules { action }) => rules_command(action, &config, stdout),
         Some(Command::Explain { id }) => explain_command(id, &config, stdout),
         Some(Command::Site { out }) => site_command(out, &config, stdout),
+        Some(Command::Completions { shell }) => {
+            // Generated into memory first: clap_complete panics on a write
+            // error, and a closed pipe must end quietly.
+            let mut cmd = <Args as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut cmd, "buildmedic", &mut script);
+            stdout.write_all(&script).map_err(output(EXIT_OK)).map(|()| EXIT_OK)
+        }
+        Some(Command::Man) => {
+            let cmd = <Args as clap::CommandFactory>::command();
+            let mut page = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut page)
+                .and_then(|()| stdout.write_all(&page))
+                .map_err(output(EXIT_OK))
+                .map(|()| EXIT_OK)
+        }
         None => diagnose_command(&config, env, stdin, stdout, stderr),
     };
     match result {
@@ -82,11 +100,30 @@ fn output(code: i32) -> impl Fn(io::Error) -> Failure {
         if e.kind() == io::ErrorKind::BrokenPipe {
             Failure::Quiet(code)
         } else {
-            Failure::Error(Error::Output {
-                path: "<stdout>".into(),
-                source: e,
-            })
+            Failure::Error(Error::Output { path: "<stdout>".into(), source: e })
         }
+    }
+}
+
+/// Where each kind of output goes. Normally the diagnosis goes to stdout
+/// and messages to stderr; with `--tee` the log goes to stdout and both the
+/// diagnosis and the messages to stderr.
+struct Outputs<'a> {
+    diagnosis: &'a mut dyn Write,
+    log: Option<&'a mut dyn Write>,
+    messages: Option<&'a mut dyn Write>,
+    /// The tee'd log's reader closed it; the copy stops, the diagnosis goes on.
+    log_closed: bool,
+}
+
+impl Outputs<'_> {
+    fn note(&mut self, message: &str) {
+        let out: &mut dyn Write = match self.messages.as_mut() {
+            Some(m) => &mut **m,
+            None => &mut *self.diagnosis,
+        };
+        let _ = writeln!(out, "buildmedic: {message}");
+        let _ = out.flush();
     }
 }
 
@@ -99,8 +136,12 @@ fn diagnose_command(
 ) -> Result<i32, Failure> {
     let catalog = Catalog::load(&config.rules)?;
     let matcher = Matcher::new(&catalog);
-    let options = Options {
-        context: config.context,
+    let options = Options { context: config.context, redact: config.redact };
+    let interrupted = || env.interrupted.as_deref().is_some_and(|f| f.load(Ordering::SeqCst));
+    let mut outputs = if config.tee {
+        Outputs { diagnosis: stderr, log: Some(stdout), messages: None, log_closed: false }
+    } else {
+        Outputs { diagnosis: stdout, log: None, messages: Some(stderr), log_closed: false }
     };
     let mut reports = Vec::new();
     let mut input_failed = false;
@@ -109,51 +150,59 @@ fn diagnose_command(
         let result = match source {
             Source::Stdin => {
                 if env.stdin_is_terminal {
-                    let _ = writeln!(stderr, "paste a build log, then press Ctrl-D");
+                    let out: &mut dyn Write = match outputs.messages.as_mut() {
+                        Some(m) => &mut **m,
+                        None => &mut *outputs.diagnosis,
+                    };
+                    let _ = writeln!(out, "paste a build log, then press Ctrl-D");
                 }
-                diagnose_stream(
-                    &catalog,
-                    &matcher,
-                    options,
-                    name.clone(),
-                    stdin,
-                    config.tee.then_some(&mut *stdout),
-                )
+                // Standard input ends by itself on Ctrl-C (see `interrupt`).
+                Ok(read_input(&catalog, &matcher, options, config, None, &mut outputs, &name, stdin))
             }
             Source::File(path) => match open(path) {
-                Ok(mut file) => diagnose_stream(
-                    &catalog,
-                    &matcher,
-                    options,
-                    name.clone(),
-                    &mut file,
-                    config.tee.then_some(&mut *stdout),
-                ),
-                Err(e) => Err((None, e)),
+                Ok(mut file) => {
+                    // Progress only for people: a terminal on stderr, human
+                    // output, and stderr not carrying the diagnosis.
+                    let show = env.stderr_is_terminal && config.format == Format::Human && !config.tee;
+                    let size = if show { file.metadata().map_or(0, |m| m.len()) } else { 0 };
+                    let mut input = Progress::new(&mut file, size, &name);
+                    let result = read_input(
+                        &catalog,
+                        &matcher,
+                        options,
+                        config,
+                        env.interrupted.as_deref(),
+                        &mut outputs,
+                        &name,
+                        &mut input,
+                    );
+                    input.clear();
+                    Ok(result)
+                }
+                Err(e) => Err(e),
             },
         };
         match result {
-            Ok(report) => reports.push(report),
-            Err((partial, e)) => {
+            Ok((report, None)) => reports.push(report),
+            Ok((report, Some(e))) => {
                 input_failed = true;
-                let _ = writeln!(
-                    stderr,
-                    "buildmedic: {}",
-                    Error::Input {
-                        name: name.clone(),
-                        source: e
-                    }
-                );
-                if let Some(report) = partial {
-                    let _ = writeln!(
-                        stderr,
-                        "buildmedic: diagnosing the {} lines of {name} read before the error",
-                        report.lines
-                    );
-                    reports.push(report);
-                }
+                outputs.note(&Error::Input { name: name.clone(), source: e }.to_string());
+                outputs.note(&format!("diagnosing the {} lines of {name} read before the error", report.lines));
+                reports.push(report);
+            }
+            Err(e) => {
+                input_failed = true;
+                outputs.note(&Error::Input { name: name.clone(), source: e }.to_string());
             }
         }
+        // After Ctrl-C, the inputs not started yet are skipped.
+        if interrupted() {
+            break;
+        }
+    }
+    if interrupted() {
+        let lines: u64 = reports.iter().map(|r| r.lines).sum();
+        outputs.note(&format!("interrupted: diagnosing the {lines} lines read so far"));
     }
     let report = assemble(&catalog, reports);
     let code = if input_failed {
@@ -168,26 +217,17 @@ fn diagnose_command(
     if report.inputs.is_empty() {
         return Ok(code);
     }
-    let render_options = RenderOptions {
-        docs_url: config.docs_url.clone(),
-        all_fixes: config.all_fixes,
-        color: config.color,
-    };
+    let render_options =
+        RenderOptions { docs_url: config.docs_url.clone(), all_fixes: config.all_fixes, color: config.color };
     let mut sink: Box<dyn Sink> = match config.format {
         Format::Human => Box::new(Cards::new(render_options)),
         Format::Json => Box::new(Json::default()),
         Format::Markdown => Box::new(Markdown::default()),
+        Format::Github => Box::new(Github),
+        Format::Jsonl => Box::new(JsonLines::default()),
     };
-    let out: &mut dyn Write = if config.tee { stderr } else { stdout };
-    let mut buffered = io::BufWriter::new(out);
-    render::render(
-        sink.as_mut(),
-        &report,
-        &catalog,
-        &config.docs_url,
-        &mut buffered,
-    )
-    .map_err(output(code))?;
+    let mut buffered = io::BufWriter::new(outputs.diagnosis);
+    render::render(sink.as_mut(), &report, &catalog, &config.docs_url, &mut buffered).map_err(output(code))?;
     buffered.flush().map_err(output(code))?;
     Ok(code)
 }
@@ -195,72 +235,157 @@ fn diagnose_command(
 fn open(path: &std::path::Path) -> io::Result<File> {
     let meta = std::fs::metadata(path)?;
     if meta.is_dir() {
-        return Err(io::Error::new(
-            io::ErrorKind::IsADirectory,
-            "is a directory",
-        ));
+        return Err(io::Error::new(io::ErrorKind::IsADirectory, "is a directory"));
     }
     File::open(path)
 }
 
-type StreamResult = Result<InputReport, (Option<InputReport>, io::Error)>;
+/// What reading one input gave: the diagnosis of what was read, and the
+/// read error that stopped it early, if any.
+type StreamResult = (InputReport, Option<io::Error>);
 
-/// Reads one input to the end through the diagnoser. With `tee`, every chunk
-/// read is copied to it first.
-fn diagnose_stream(
+/// Reads one input to the end through the diagnoser: copies it to the log
+/// output with `--tee`, reports first matches as they happen with `--format
+/// jsonl`, and stops early on Ctrl-C.
+#[allow(clippy::too_many_arguments)]
+fn read_input(
     catalog: &Catalog,
     matcher: &Matcher,
     options: Options,
-    name: String,
+    config: &Config,
+    interrupted: Option<&AtomicBool>,
+    outputs: &mut Outputs<'_>,
+    name: &str,
     input: &mut dyn Read,
-    tee: Option<&mut dyn Write>,
 ) -> StreamResult {
     let mut diagnoser = Diagnoser::new(catalog, matcher, options);
-    let (summary, error) = match tee {
-        Some(out) => {
-            let mut reader = Tee {
-                inner: input,
-                out,
-                closed: false,
-            };
-            for_each_line(&mut reader, |line| {
-                diagnoser.feed(line);
-                ControlFlow::Continue(())
-            })
-        }
-        None => for_each_line(input, |line| {
+    let streaming_events = config.format == Format::Jsonl;
+    let mut events_closed = false;
+    let (summary, error) = {
+        let Outputs { diagnosis, log, log_closed, .. } = outputs;
+        let mut reader =
+            Tee { inner: input, out: log.as_deref_mut(), closed: log_closed, redact: config.redact, carry: Vec::new() };
+        for_each_line(&mut reader, |line| {
+            if interrupted.is_some_and(|f| f.load(Ordering::Relaxed)) {
+                return ControlFlow::Break(());
+            }
             diagnoser.feed(line);
+            if streaming_events && !events_closed {
+                for (rule, first) in diagnoser.take_fresh() {
+                    if hit_event(&mut **diagnosis, catalog, name, rule, &first).is_err() {
+                        events_closed = true;
+                    }
+                }
+            }
             ControlFlow::Continue(())
-        }),
+        })
     };
-    let report = diagnoser.finish(name, summary.lines);
-    match error {
-        None => Ok(report),
-        Some(e) => Err((Some(report), e)),
+    (diagnoser.finish(name.to_string(), summary.lines), error)
+}
+
+/// Counts bytes read from a file and, once reading has taken more than a
+/// second, shows how far it got on the process's stderr (only ever used
+/// when that is a terminal), refreshed at most every 200 ms and erased at
+/// the end.
+struct Progress<'a> {
+    inner: &'a mut dyn Read,
+    name: String,
+    size: u64,
+    read: u64,
+    start: std::time::Instant,
+    last: std::time::Instant,
+    shown: bool,
+}
+
+impl<'a> Progress<'a> {
+    fn new(inner: &'a mut dyn Read, size: u64, name: &str) -> Progress<'a> {
+        let now = std::time::Instant::now();
+        Progress { inner, name: name.to_string(), size, read: 0, start: now, last: now, shown: false }
+    }
+
+    fn clear(&mut self) {
+        if self.shown {
+            let mut err = io::stderr();
+            let _ = write!(err, "\r\x1b[K");
+            let _ = err.flush();
+        }
+    }
+}
+
+impl Read for Progress<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if self.size > 0 {
+            let now = std::time::Instant::now();
+            if now.duration_since(self.start).as_millis() > 1000 && now.duration_since(self.last).as_millis() > 200 {
+                self.last = now;
+                let pct = self.read.saturating_mul(100) / self.size.max(1);
+                let mut err = io::stderr();
+                let _ = write!(
+                    err,
+                    "\rreading {}: {pct}% ({} of {} MB)\x1b[K",
+                    self.name,
+                    self.read / 1_000_000,
+                    self.size / 1_000_000
+                );
+                let _ = err.flush();
+                self.shown = true;
+            }
+        }
+        Ok(n)
     }
 }
 
 /// Copies what is read to `out` as soon as it is read. If `out` closes, the
-/// copy stops but reading (and the diagnosis) goes on.
-struct Tee<'a> {
+/// copy stops but reading (and the diagnosis) goes on. When redacting, text
+/// is passed on up to the last line end read so far (a secret cut by a read
+/// boundary is then still masked), or when more than `TEE_CARRY` bytes wait.
+struct Tee<'a, 'b> {
     inner: &'a mut dyn Read,
-    out: &'a mut dyn Write,
-    closed: bool,
+    out: Option<&'a mut (dyn Write + 'b)>,
+    closed: &'a mut bool,
+    redact: bool,
+    carry: Vec<u8>,
 }
 
-impl Read for Tee<'_> {
+const TEE_CARRY: usize = 64 * 1024;
+
+impl Tee<'_, '_> {
+    fn pass(&mut self, data: &[u8], eof: bool) {
+        let Some(out) = self.out.as_mut() else { return };
+        if *self.closed {
+            return;
+        }
+        let result = if self.redact {
+            self.carry.extend_from_slice(data);
+            let cut = if eof || self.carry.len() > TEE_CARRY {
+                self.carry.len()
+            } else {
+                memchr::memrchr2(b'\n', b'\r', &self.carry).map_or(0, |i| i + 1)
+            };
+            let ready: Vec<u8> = self.carry.drain(..cut).collect();
+            if ready.is_empty() {
+                Ok(())
+            } else {
+                out.write_all(&crate::redact::redact_bytes(&ready)).and_then(|()| out.flush())
+            }
+        } else if data.is_empty() {
+            Ok(())
+        } else {
+            out.write_all(data).and_then(|()| out.flush())
+        };
+        if result.is_err() {
+            *self.closed = true;
+        }
+    }
+}
+
+impl Read for Tee<'_, '_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if !self.closed && n > 0 {
-            let data = buf.get(..n).unwrap_or_default();
-            if self
-                .out
-                .write_all(data)
-                .and_then(|()| self.out.flush())
-                .is_err()
-            {
-                self.closed = true;
-            }
+        if self.out.is_some() {
+            self.pass(buf.get(..n).unwrap_or_default(), n == 0);
         }
         Ok(n)
     }
@@ -268,17 +393,11 @@ impl Read for Tee<'_> {
 
 /// Ranks findings across inputs and settles the overall status.
 pub fn assemble(catalog: &Catalog, inputs: Vec<InputReport>) -> Report {
-    let mut findings: Vec<(usize, crate::diagnose::Finding)> = inputs
-        .iter()
-        .enumerate()
-        .flat_map(|(i, r)| r.findings.iter().cloned().map(move |f| (i, f)))
-        .collect();
+    let mut findings: Vec<(usize, crate::diagnose::Finding)> =
+        inputs.iter().enumerate().flat_map(|(i, r)| r.findings.iter().cloned().map(move |f| (i, f))).collect();
     let key = |rule: usize| {
         let r = catalog.rules.get(rule);
-        (
-            r.map_or(Severity::Info, |r| r.severity),
-            r.map_or(Kind::Generic, |r| r.kind),
-        )
+        (r.map_or(Severity::Info, |r| r.severity), r.map_or(Kind::Generic, |r| r.kind))
     };
     findings.sort_by_key(|(_, f)| key(f.rule));
     let status = match findings.first().map(|(_, f)| key(f.rule)) {
@@ -286,36 +405,18 @@ pub fn assemble(catalog: &Catalog, inputs: Vec<InputReport>) -> Report {
         Some((Severity::Error, Kind::Generic)) => Status::UnknownFailure,
         _ => Status::Clean,
     };
-    Report {
-        inputs,
-        findings,
-        status,
-    }
+    Report { inputs, findings, status }
 }
 
-fn rules_command(
-    action: &RulesCommand,
-    config: &Config,
-    stdout: &mut dyn Write,
-) -> Result<i32, Failure> {
+fn rules_command(action: &RulesCommand, config: &Config, stdout: &mut dyn Write) -> Result<i32, Failure> {
     match action {
         RulesCommand::List { group } => {
             let catalog = Catalog::load(&config.rules)?;
             let mut out = io::BufWriter::new(stdout);
-            let rules = catalog
-                .rules
-                .iter()
-                .filter(|r| group.as_deref().is_none_or(|g| r.group() == g));
+            let rules = catalog.rules.iter().filter(|r| group.as_deref().is_none_or(|g| r.group() == g));
             let width = catalog.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
             for r in rules {
-                writeln!(
-                    out,
-                    "{:<width$}  {:<7}  {}",
-                    r.id,
-                    r.severity.as_str(),
-                    r.title
-                )
-                .map_err(output(EXIT_OK))?;
+                writeln!(out, "{:<width$}  {:<7}  {}", r.id, r.severity.as_str(), r.title).map_err(output(EXIT_OK))?;
             }
             out.flush().map_err(output(EXIT_OK))?;
             Ok(EXIT_OK)
@@ -328,8 +429,7 @@ fn rules_command(
             let outcome = crate::selftest::test_catalog(&catalog, only.as_deref());
             let mut out = io::BufWriter::new(stdout);
             for failure in &outcome.failures {
-                writeln!(out, "FAIL {}: {}", failure.rule, failure.message)
-                    .map_err(output(EXIT_FINDING))?;
+                writeln!(out, "FAIL {}: {}", failure.rule, failure.message).map_err(output(EXIT_FINDING))?;
             }
             writeln!(
                 out,
@@ -341,11 +441,7 @@ fn rules_command(
             )
             .map_err(output(EXIT_FINDING))?;
             out.flush().map_err(output(EXIT_FINDING))?;
-            Ok(if outcome.failures.is_empty() {
-                EXIT_OK
-            } else {
-                EXIT_FINDING
-            })
+            Ok(if outcome.failures.is_empty() { EXIT_OK } else { EXIT_FINDING })
         }
         RulesCommand::New { from, id, out } => {
             let text = new_rule(from, id.as_deref())?;
@@ -357,11 +453,9 @@ fn rules_command(
                         .map_err(|e| Error::Usage(format!("--id: {}", e.message)))?;
                     let path = dir.join(format!("{id}.yaml"));
                     if path.exists() {
-                        return Err(Error::Usage(format!(
-                            "{} exists already; choose another --id",
-                            path.display()
-                        ))
-                        .into());
+                        return Err(
+                            Error::Usage(format!("{} exists already; choose another --id", path.display())).into()
+                        );
                     }
                     let write = |p: &std::path::Path| -> io::Result<()> {
                         if let Some(parent) = p.parent() {
@@ -369,10 +463,7 @@ fn rules_command(
                         }
                         std::fs::write(p, &text)
                     };
-                    write(&path).map_err(|e| Error::Output {
-                        path: path.display().to_string(),
-                        source: e,
-                    })?;
+                    write(&path).map_err(|e| Error::Output { path: path.display().to_string(), source: e })?;
                     writeln!(stdout, "wrote {}", path.display()).map_err(output(EXIT_OK))?;
                 }
             }
@@ -409,11 +500,7 @@ fn closest_id<'c>(catalog: &'c Catalog, wanted: &str) -> Option<&'c str> {
             let d = edit_distance(&wanted, &r.id)
                 .min(edit_distance(&wanted, name))
                 .min(edit_distance(&wanted, &prefix) + 1);
-            let d = if r.id.contains(&wanted) && wanted.len() >= 3 {
-                d.min(1)
-            } else {
-                d
-            };
+            let d = if r.id.contains(&wanted) && wanted.len() >= 3 { d.min(1) } else { d };
             (d, r.id.as_str())
         })
         .filter(|(d, id)| *d <= (id.len() / 3).max(3))
@@ -439,11 +526,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev.last().copied().unwrap_or(0)
 }
 
-fn site_command(
-    out: &std::path::Path,
-    config: &Config,
-    stdout: &mut dyn Write,
-) -> Result<i32, Failure> {
+fn site_command(out: &std::path::Path, config: &Config, stdout: &mut dyn Write) -> Result<i32, Failure> {
     let catalog = Catalog::load(&config.rules)?;
     let files = render::site::site(&catalog);
     for (rel, text) in &files {
@@ -454,36 +537,23 @@ fn site_command(
             }
             std::fs::write(&path, text)
         };
-        write().map_err(|e| Error::Output {
-            path: path.display().to_string(),
-            source: e,
-        })?;
+        write().map_err(|e| Error::Output { path: path.display().to_string(), source: e })?;
     }
-    writeln!(stdout, "wrote {} pages to {}", files.len(), out.display())
-        .map_err(output(EXIT_OK))?;
+    writeln!(stdout, "wrote {} pages to {}", files.len(), out.display()).map_err(output(EXIT_OK))?;
     Ok(EXIT_OK)
 }
 
 /// Reads line `N` of `FILE` (from `FILE:N`) and turns it into a rule skeleton.
 fn new_rule(from: &str, id: Option<&str>) -> Result<String, Error> {
-    let usage = || {
-        Error::Usage(format!(
-            "--from {from}: expected FILE:LINE, for example build.log:57"
-        ))
-    };
+    let usage = || Error::Usage(format!("--from {from}: expected FILE:LINE, for example build.log:57"));
     let (file, number) = from.rsplit_once(':').ok_or_else(usage)?;
     let number: u64 = number.parse().map_err(|_| usage())?;
     if let Some(id) = id {
         if !crate::catalog::rule::is_valid_id(id) {
-            return Err(Error::Usage(format!(
-                "--id {id}: expected <group>/<name> in lower case"
-            )));
+            return Err(Error::Usage(format!("--id {id}: expected <group>/<name> in lower case")));
         }
     }
-    let mut input = open(std::path::Path::new(file)).map_err(|e| Error::Input {
-        name: file.to_string(),
-        source: e,
-    })?;
+    let mut input = open(std::path::Path::new(file)).map_err(|e| Error::Input { name: file.to_string(), source: e })?;
     let mut found: Option<Vec<u8>> = None;
     let (summary, error) = for_each_line(&mut input, |line| {
         if line.number == number && !line.bytes.iter().all(u8::is_ascii_whitespace) {
@@ -496,16 +566,10 @@ fn new_rule(from: &str, id: Option<&str>) -> Result<String, Error> {
         }
     });
     if let Some(e) = error {
-        return Err(Error::Input {
-            name: file.to_string(),
-            source: e,
-        });
+        return Err(Error::Input { name: file.to_string(), source: e });
     }
     let raw = found.ok_or_else(|| {
-        Error::Usage(format!(
-            "{file} has no line {number} with text (it has {} lines)",
-            summary.lines
-        ))
+        Error::Usage(format!("{file} has no line {number} with text (it has {} lines)", summary.lines))
     })?;
     Ok(crate::skeleton::skeleton(&raw, id))
 }

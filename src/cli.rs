@@ -47,6 +47,10 @@ pub struct Args {
     /// Copy every input line to stdout as it arrives; print the diagnosis on stderr.
     #[arg(long)]
     pub tee: bool,
+
+    /// Print log lines as they are, without masking tokens, keys and passwords.
+    #[arg(long)]
+    pub no_redact: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -61,6 +65,10 @@ pub enum Command {
         /// The rule id, e.g. python/externally-managed-environment.
         id: String,
     },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff).
+    Man,
     /// Generate the static site of explanation pages (index plus one page per rule).
     Site {
         /// The directory to write the site into (created if missing).
@@ -107,6 +115,10 @@ pub enum Format {
     Json,
     /// Markdown, to paste into an issue or a pull request.
     Markdown,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// JSON lines: a `finding` event as each rule first matches, then a `summary`.
+    Jsonl,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -17,6 +17,8 @@ pub struct Env {
     pub stdin_is_terminal: bool,
     pub stdout_is_terminal: bool,
     pub stderr_is_terminal: bool,
+    /// Set by the first Ctrl-C: stop reading, diagnose what was read.
+    pub interrupted: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +47,8 @@ pub struct Config {
     pub context: usize,
     pub docs_url: String,
     pub tee: bool,
+    /// Mask secrets in everything printed from the log.
+    pub redact: bool,
 }
 
 /// Widest `--context` accepted.
@@ -57,48 +61,27 @@ impl Config {
         } else {
             args.files
                 .iter()
-                .map(|p| {
-                    if p.as_os_str() == "-" {
-                        Source::Stdin
-                    } else {
-                        Source::File(p.clone())
-                    }
-                })
+                .map(|p| if p.as_os_str() == "-" { Source::Stdin } else { Source::File(p.clone()) })
                 .collect()
         };
         if sources.iter().filter(|s| **s == Source::Stdin).count() > 1 {
             return Err("standard input (`-`) can be read only once".into());
         }
         if args.context > MAX_CONTEXT {
-            return Err(format!(
-                "--context {} is too wide; at most {MAX_CONTEXT}",
-                args.context
-            ));
+            return Err(format!("--context {} is too wide; at most {MAX_CONTEXT}", args.context));
         }
         // With --tee the diagnosis goes to stderr, so that is the stream whose
         // terminal-ness decides colour.
-        let terminal = if args.tee {
-            env.stderr_is_terminal
-        } else {
-            env.stdout_is_terminal
-        };
+        let terminal = if args.tee { env.stderr_is_terminal } else { env.stdout_is_terminal };
         let color = match args.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => terminal && !env.no_color,
         } && args.format == Format::Human;
-        let docs_url = args
-            .docs_url
-            .clone()
-            .or_else(|| env.docs_url.clone())
-            .unwrap_or_else(|| DEFAULT_DOCS_URL.to_string());
-        if !(docs_url.starts_with("https://")
-            || docs_url.starts_with("http://")
-            || docs_url.starts_with("file://"))
-        {
-            return Err(format!(
-                "--docs-url `{docs_url}` is not an http(s):// or file:// URL"
-            ));
+        let docs_url =
+            args.docs_url.clone().or_else(|| env.docs_url.clone()).unwrap_or_else(|| DEFAULT_DOCS_URL.to_string());
+        if !(docs_url.starts_with("https://") || docs_url.starts_with("http://") || docs_url.starts_with("file://")) {
+            return Err(format!("--docs-url `{docs_url}` is not an http(s):// or file:// URL"));
         }
         Ok(Config {
             sources,
@@ -109,6 +92,7 @@ impl Config {
             context: args.context,
             docs_url,
             tee: args.tee,
+            redact: !args.no_redact,
         })
     }
 }

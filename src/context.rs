@@ -90,29 +90,13 @@ fn re(s: &str) -> Regex {
 }
 
 static FINGERPRINTS: LazyLock<Vec<Fingerprint>> = LazyLock::new(|| {
-    let f = |s: &str, builder, weight| Fingerprint {
-        regex: re(s),
-        builder,
-        weight,
-    };
+    let f = |s: &str, builder, weight| Fingerprint { regex: re(s), builder, weight };
     use BuilderName::*;
     vec![
         f(r"Nixpacks v\d+\.\d+", Nixpacks, 20),
-        f(
-            r"^Using Nixpacks$|^Nixpacks build failed|nixpacks was unable",
-            Nixpacks,
-            20,
-        ),
-        f(
-            r"/bin/bash -ol pipefail -c|\.nixpacks/nixpkgs-|railwayapp/nixpacks:",
-            Nixpacks,
-            10,
-        ),
-        f(
-            r"│ Railpack \d+\.\d+|Successfully prepared Railpack plan|Railpack could not determine",
-            Railpack,
-            20,
-        ),
+        f(r"^Using Nixpacks$|^Nixpacks build failed|nixpacks was unable", Nixpacks, 20),
+        f(r"/bin/bash -ol pipefail -c|\.nixpacks/nixpkgs-|railwayapp/nixpacks:", Nixpacks, 10),
+        f(r"│ Railpack \d+\.\d+|Successfully prepared Railpack plan|Railpack could not determine", Railpack, 20),
         f(
             r"railpack-plan\.json|install mise packages:|^\[railpack\] |railpack-frontend|railpack-builder",
             Railpack,
@@ -120,11 +104,7 @@ static FINGERPRINTS: LazyLock<Vec<Fingerprint>> = LazyLock::new(|| {
         ),
         f(r"(?i)^Using detected Dockerfile", Dockerfile, 20),
         f(r"^Step \d+/\d+ : [A-Z]+|/bin/sh -c ", Dockerfile, 1),
-        f(
-            r"^(?:remote: )?-----> .* (?:app detected|Buildpack)|^-----> Installing (?:python|node|ruby)",
-            Buildpack,
-            20,
-        ),
+        f(r"^(?:remote: )?-----> .* (?:app detected|Buildpack)|^-----> Installing (?:python|node|ruby)", Buildpack, 20),
     ]
 });
 
@@ -138,13 +118,13 @@ static STEP: LazyLock<Regex> = LazyLock::new(|| {
         r"^(?:=> (?:ERROR |CACHED )?|> )?\[(?:(?P<stage>[\w.-]+)\s+)?(?P<n>\d+)/(?P<m>\d+)\]\s+(?P<instr>[A-Z]+)\s+(?P<rest>.*?):?$",
     )
 });
+/// Railway's dashboard copy: the instruction stands alone on its line.
+static DASHBOARD_STEP: LazyLock<Regex> = LazyLock::new(|| re(r"^(?P<instr>RUN|COPY|ADD)\s+(?P<rest>.+?)(?: cached)?$"));
 static LEGACY_STEP: LazyLock<Regex> =
     LazyLock::new(|| re(r"^Step (?P<n>\d+)/(?P<m>\d+) : (?P<instr>[A-Z]+)\s+(?P<rest>.*)$"));
 static MOUNT_FLAGS: LazyLock<Regex> = LazyLock::new(|| re(r"^(?:--[\w-]+=\S+\s+)+"));
 static VERTEX_STATUS: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"^(?:DONE|CACHED|ERROR|CANCELED|sha256:|extracting|resolve |transferring |naming to|writing image|exporting)",
-    )
+    re(r"^(?:DONE|CACHED|ERROR|CANCELED|sha256:|extracting|resolve |transferring |naming to|writing image|exporting)")
 });
 
 #[derive(Default)]
@@ -171,24 +151,15 @@ impl Context {
             }
             self.current = Some(step);
         } else if let Some(v) = meta.vertex {
-            if !self.vertices.contains_key(&v) && !VERTEX_STATUS.is_match(text) && !text.is_empty()
-            {
+            if !self.vertices.contains_key(&v) && !VERTEX_STATUS.is_match(text) && !text.is_empty() {
                 // The first line of a vertex is its name (Railpack steps are
                 // named after their command).
-                let step = Step {
-                    name: text.to_string(),
-                    command: None,
-                    phase: self.phase_of(text),
-                };
+                let step = Step { name: text.to_string(), command: None, phase: self.phase_of(text) };
                 self.remember(v, step);
             }
             return self.vertices.get(&v).cloned();
         } else if let Some(stage) = deploy_stage(text) {
-            self.current = Some(Step {
-                name: stage.to_string(),
-                command: None,
-                phase: Some(stage.to_string()),
-            });
+            self.current = Some(Step { name: stage.to_string(), command: None, phase: Some(stage.to_string()) });
         }
         self.current.clone()
     }
@@ -201,36 +172,26 @@ impl Context {
     }
 
     fn step_header(&self, text: &str) -> Option<Step> {
-        let caps = STEP.captures(text).or_else(|| LEGACY_STEP.captures(text))?;
+        let caps =
+            STEP.captures(text).or_else(|| LEGACY_STEP.captures(text)).or_else(|| DASHBOARD_STEP.captures(text))?;
         let instr = caps.name("instr").map_or("", |m| m.as_str());
         let rest = caps.name("rest").map_or("", |m| m.as_str());
         let command = (instr == "RUN").then(|| MOUNT_FLAGS.replace(rest, "").trim().to_string());
         let n = caps.name("n").map_or("", |m| m.as_str());
         let m = caps.name("m").map_or("", |m| m.as_str());
         let name = match caps.name("stage") {
-            Some(stage) => format!(
-                "[{} {n}/{m}] {instr} {}",
-                stage.as_str(),
-                command.as_deref().unwrap_or(rest)
-            ),
+            Some(stage) => format!("[{} {n}/{m}] {instr} {}", stage.as_str(), command.as_deref().unwrap_or(rest)),
             None => format!("[{n}/{m}] {instr} {}", command.as_deref().unwrap_or(rest)),
         };
         let phase = command.as_deref().and_then(|c| self.phase_of(c));
-        Some(Step {
-            name,
-            command,
-            phase,
-        })
+        Some(Step { name, command, phase })
     }
 
     /// The plan phase whose command `command` runs.
     fn phase_of(&self, command: &str) -> Option<String> {
         self.plan
             .iter()
-            .find(|(_, cmd)| {
-                !cmd.is_empty()
-                    && (command.ends_with(cmd.as_str()) || command.contains(cmd.as_str()))
-            })
+            .find(|(_, cmd)| !cmd.is_empty() && (command.ends_with(cmd.as_str()) || command.contains(cmd.as_str())))
             .map(|(phase, _)| phase.clone())
     }
 
@@ -241,10 +202,7 @@ impl Context {
             }
         }
         if self.version.is_none() {
-            if let Some(c) = NIXPACKS_VERSION
-                .captures(text)
-                .or_else(|| RAILPACK_VERSION.captures(text))
-            {
+            if let Some(c) = NIXPACKS_VERSION.captures(text).or_else(|| RAILPACK_VERSION.captures(text)) {
                 self.version = c.get(1).map(|m| m.as_str().to_string());
             }
         }
@@ -276,10 +234,7 @@ impl Context {
                     }
                 }
             } else if !content.is_empty() && self.plan.len() < 64 {
-                self.plan.push((
-                    phase,
-                    content.trim_start_matches("cmds:").trim().to_string(),
-                ));
+                self.plan.push((phase, content.trim_start_matches("cmds:").trim().to_string()));
             }
             return;
         }
@@ -298,22 +253,13 @@ impl Context {
         let name = self
             .scores
             .iter()
-            .max_by_key(|(b, s)| {
-                (
-                    **s,
-                    **b == BuilderName::Nixpacks || **b == BuilderName::Railpack,
-                )
-            })
+            .max_by_key(|(b, s)| (**s, **b == BuilderName::Nixpacks || **b == BuilderName::Railpack))
             .map_or(BuilderName::Unknown, |(b, _)| *b);
         let version = match name {
             BuilderName::Nixpacks | BuilderName::Railpack => self.version.clone(),
             _ => None,
         };
-        BuilderInfo {
-            name,
-            version,
-            providers: self.providers.clone(),
-        }
+        BuilderInfo { name, version, providers: self.providers.clone() }
     }
 }
 
@@ -340,10 +286,7 @@ fn provider_of_nix_package(pkg: &str) -> Option<&'static str> {
         ("dotnet", "dotnet"),
         ("elixir", "elixir"),
     ];
-    table
-        .iter()
-        .find(|(prefix, _)| pkg.starts_with(prefix))
-        .map(|(_, p)| *p)
+    table.iter().find(|(prefix, _)| pkg.starts_with(prefix)).map(|(_, p)| *p)
 }
 
 #[cfg(test)]
@@ -356,8 +299,7 @@ mod tests {
             .iter()
             .map(|l| {
                 let mut out = String::new();
-                let meta =
-                    crate::normalize::normalize_into(l.as_bytes(), &mut Vec::new(), &mut out);
+                let meta = crate::normalize::normalize_into(l.as_bytes(), &mut Vec::new(), &mut out);
                 ctx.observe(&out, meta)
             })
             .collect();
@@ -378,38 +320,21 @@ mod tests {
         assert_eq!(b.version.as_deref(), Some("1.38.0"));
         assert_eq!(b.providers, vec!["python".to_string()]);
         let step = steps[4].clone().unwrap();
-        assert_eq!(
-            step.command.as_deref(),
-            Some("pip install -r requirements.txt")
-        );
+        assert_eq!(step.command.as_deref(), Some("pip install -r requirements.txt"));
         assert_eq!(step.phase.as_deref(), Some("install"));
     }
 
     #[test]
     fn interleaved_vertices_keep_their_own_steps() {
-        let (_, steps) = feed(&[
-            "#5 [a 1/2] RUN make one",
-            "#6 [b 1/2] RUN make two",
-            "#5 0.1 out of a",
-            "#6 0.2 out of b",
-        ]);
-        assert_eq!(
-            steps[2].as_ref().unwrap().command.as_deref(),
-            Some("make one")
-        );
-        assert_eq!(
-            steps[3].as_ref().unwrap().command.as_deref(),
-            Some("make two")
-        );
+        let (_, steps) =
+            feed(&["#5 [a 1/2] RUN make one", "#6 [b 1/2] RUN make two", "#5 0.1 out of a", "#6 0.2 out of b"]);
+        assert_eq!(steps[2].as_ref().unwrap().command.as_deref(), Some("make one"));
+        assert_eq!(steps[3].as_ref().unwrap().command.as_deref(), Some("make two"));
     }
 
     #[test]
     fn legacy_builder_steps_and_dockerfile_detection() {
-        let (ctx, steps) = feed(&[
-            "Using detected Dockerfile!",
-            "Step 6/10 : RUN pip3 install .",
-            "error here",
-        ]);
+        let (ctx, steps) = feed(&["Using detected Dockerfile!", "Step 6/10 : RUN pip3 install .", "error here"]);
         assert_eq!(ctx.builder().name, BuilderName::Dockerfile);
         assert_eq!(steps[2].as_ref().unwrap().name, "[6/10] RUN pip3 install .");
     }

@@ -16,6 +16,7 @@ use crate::context::{BuilderInfo, Context, Step};
 use crate::input::RawLine;
 use crate::matcher::{Matcher, PatternRef, Scratch};
 use crate::normalize::normalize_into;
+use crate::redact::redact;
 use aho_corasick::AhoCorasick;
 use regex::Regex;
 use std::collections::{BTreeMap, VecDeque};
@@ -103,10 +104,7 @@ static ERRORISH: LazyLock<AhoCorasick> = LazyLock::new(|| {
         "segmentation fault",
         "abort",
     ];
-    AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(words)
-        .unwrap_or_else(|e| unreachable!("{e}"))
+    AhoCorasick::builder().ascii_case_insensitive(true).build(words).unwrap_or_else(|e| unreachable!("{e}"))
 });
 
 /// Lines that say "error" without being one.
@@ -124,6 +122,8 @@ struct Suspect {
 pub struct Options {
     /// Lines of context kept on each side of a finding's first hit.
     pub context: usize,
+    /// Mask secrets in every line, capture and step kept for output.
+    pub redact: bool,
 }
 
 struct Pending {
@@ -152,6 +152,8 @@ pub struct Diagnoser<'a> {
     ring_size: usize,
     pending: VecDeque<Pending>,
     found: Vec<Option<Accumulator>>,
+    /// Rules first found since the last `take_fresh`.
+    fresh: Vec<usize>,
     /// Rules whose finding still collects trailing context.
     context_due: Vec<usize>,
     scratch: Scratch,
@@ -166,12 +168,7 @@ pub struct Diagnoser<'a> {
 
 impl<'a> Diagnoser<'a> {
     pub fn new(catalog: &'a Catalog, matcher: &'a Matcher, options: Options) -> Diagnoser<'a> {
-        let widest = catalog
-            .rules
-            .iter()
-            .map(Rule::max_before)
-            .max()
-            .unwrap_or(0);
+        let widest = catalog.rules.iter().map(Rule::max_before).max().unwrap_or(0);
         let ring_size = widest.max(options.context).max(1);
         Diagnoser {
             catalog,
@@ -183,6 +180,7 @@ impl<'a> Diagnoser<'a> {
             pending: VecDeque::new(),
             found: (0..catalog.rules.len()).map(|_| None).collect(),
             context_due: Vec::new(),
+            fresh: Vec::new(),
             scratch: Scratch::default(),
             suspects: VecDeque::new(),
             suspects_at_failure: None,
@@ -194,16 +192,27 @@ impl<'a> Diagnoser<'a> {
 
     /// Feeds one line segment from the reader.
     pub fn feed(&mut self, line: RawLine<'_>) {
+        // `railway logs --json` and other JSON-lines logs: the text is in
+        // `message`, possibly several lines of it.
+        if let Some(message) = json_message(line.bytes) {
+            for part in message.split('\n') {
+                self.feed_segment(RawLine { number: line.number, bytes: part.as_bytes(), truncated: line.truncated });
+            }
+            return;
+        }
+        self.feed_segment(line);
+    }
+
+    fn feed_segment(&mut self, line: RawLine<'_>) {
         let meta = normalize_into(line.bytes, &mut self.bytes, &mut self.text);
         let step = self.context.observe(&self.text, meta);
         self.hits.clear();
-        self.matcher
-            .scan(self.catalog, &self.text, &mut self.scratch, &mut self.hits);
-        let this = ShownLine {
-            number: line.number,
-            raw: display_raw(line.bytes),
-            text: cut(&self.text),
-        };
+        self.matcher.scan(self.catalog, &self.text, &mut self.scratch, &mut self.hits);
+        let mut this = ShownLine { number: line.number, raw: display_raw(line.bytes), text: cut(&self.text) };
+        if self.options.redact {
+            this.raw = redact(&this.raw).into_owned();
+            this.text = redact(&this.text).into_owned();
+        }
 
         // Trailing context and pending windows see this line first.
         if !self.context_due.is_empty() {
@@ -229,10 +238,7 @@ impl<'a> Diagnoser<'a> {
             if self.suspects.len() >= MAX_SUSPECTS {
                 self.suspects.pop_front();
             }
-            self.suspects.push_back(Suspect {
-                line: this.clone(),
-                step: step.clone(),
-            });
+            self.suspects.push_back(Suspect { line: this.clone(), step: step.clone() });
         }
         self.hits = hits;
 
@@ -243,27 +249,15 @@ impl<'a> Diagnoser<'a> {
     }
 
     fn consider(&mut self, pref: PatternRef, line: ShownLine, step: Option<Step>) {
-        let Some(pattern) = self
-            .catalog
-            .rules
-            .get(pref.rule)
-            .and_then(|r| r.patterns.get(pref.pattern))
-        else {
+        let Some(pattern) = self.catalog.rules.get(pref.rule).and_then(|r| r.patterns.get(pref.pattern)) else {
             return;
         };
         let window = |before: usize| self.ring.iter().rev().take(before);
-        if pattern
-            .unless
-            .iter()
-            .any(|c| window(c.before).any(|l| c.regex.is_match(&l.text)))
-        {
+        if pattern.unless.iter().any(|c| window(c.before).any(|l| c.regex.is_match(&l.text))) {
             return;
         }
-        let near_ok: Vec<bool> = pattern
-            .near
-            .iter()
-            .map(|c| window(c.before).any(|l| c.regex.is_match(&l.text)))
-            .collect();
+        let near_ok: Vec<bool> =
+            pattern.near.iter().map(|c| window(c.before).any(|l| c.regex.is_match(&l.text))).collect();
         let wait = pattern
             .near
             .iter()
@@ -273,34 +267,15 @@ impl<'a> Diagnoser<'a> {
             .chain(pattern.unless.iter().map(|c| c.after))
             .max()
             .unwrap_or(0);
-        if pattern
-            .near
-            .iter()
-            .zip(&near_ok)
-            .any(|(c, ok)| !ok && c.after == 0)
-        {
+        if pattern.near.iter().zip(&near_ok).any(|(c, ok)| !ok && c.after == 0) {
             return;
         }
-        let before_context = self
-            .ring
-            .iter()
-            .rev()
-            .take(self.options.context)
-            .rev()
-            .cloned()
-            .collect();
+        let before_context = self.ring.iter().rev().take(self.options.context).rev().cloned().collect();
         if wait == 0 {
             self.accept(pref, line, step, before_context);
         } else if self.pending.len() < MAX_PENDING {
             let deadline = line.number + wait as u64;
-            self.pending.push_back(Pending {
-                pattern: pref,
-                line,
-                step,
-                deadline,
-                near_ok,
-                before_context,
-            });
+            self.pending.push_back(Pending { pattern: pref, line, step, deadline, near_ok, before_context });
         }
     }
 
@@ -312,20 +287,13 @@ impl<'a> Diagnoser<'a> {
             let Some(p) = self.pending.get_mut(i) else {
                 break;
             };
-            let Some(pattern) = self
-                .catalog
-                .rules
-                .get(p.pattern.rule)
-                .and_then(|r| r.patterns.get(p.pattern.pattern))
+            let Some(pattern) = self.catalog.rules.get(p.pattern.rule).and_then(|r| r.patterns.get(p.pattern.pattern))
             else {
                 i += 1;
                 continue;
             };
             let distance = line.number.saturating_sub(p.line.number).max(1) as usize;
-            let vetoed = pattern
-                .unless
-                .iter()
-                .any(|c| distance <= c.after && c.regex.is_match(&line.text));
+            let vetoed = pattern.unless.iter().any(|c| distance <= c.after && c.regex.is_match(&line.text));
             for (c, ok) in pattern.near.iter().zip(p.near_ok.iter_mut()) {
                 if !*ok && distance <= c.after && c.regex.is_match(&line.text) {
                     *ok = true;
@@ -353,13 +321,7 @@ impl<'a> Diagnoser<'a> {
         }
     }
 
-    fn accept(
-        &mut self,
-        pref: PatternRef,
-        line: ShownLine,
-        step: Option<Step>,
-        before_context: Vec<ShownLine>,
-    ) {
+    fn accept(&mut self, pref: PatternRef, line: ShownLine, step: Option<Step>, before_context: Vec<ShownLine>) {
         let Some(rule) = self.catalog.rules.get(pref.rule) else {
             return;
         };
@@ -388,6 +350,7 @@ impl<'a> Diagnoser<'a> {
                 if self.options.context > 0 {
                     self.context_due.push(pref.rule);
                 }
+                self.fresh.push(pref.rule);
                 *slot = Some(Accumulator {
                     context_due: self.options.context,
                     finding: Finding {
@@ -405,6 +368,16 @@ impl<'a> Diagnoser<'a> {
         }
     }
 
+    /// Rules found for the first time since the last call, with their first
+    /// line: for output that reports findings while the log is still read.
+    pub fn take_fresh(&mut self) -> Vec<(usize, ShownLine)> {
+        let found = &self.found;
+        self.fresh
+            .drain(..)
+            .filter_map(|r| found.get(r).and_then(Option::as_ref).map(|a| (r, a.finding.line.clone())))
+            .collect()
+    }
+
     /// Ends the input: settles pending hits and ranks the findings.
     pub fn finish(mut self, name: String, lines: u64) -> InputReport {
         let pending = std::mem::take(&mut self.pending);
@@ -413,40 +386,35 @@ impl<'a> Diagnoser<'a> {
                 self.accept(p.pattern, p.line, p.step, p.before_context);
             }
         }
-        let findings: Vec<Finding> = self
-            .found
-            .into_iter()
-            .flatten()
-            .map(|a| a.finding)
-            .collect();
+        let findings: Vec<Finding> = self.found.into_iter().flatten().map(|a| a.finding).collect();
         let findings = rank(self.catalog, findings);
-        let unexplained = findings
-            .first()
-            .and_then(|f| self.catalog.rules.get(f.rule))
-            .is_some_and(|r| r.kind == Kind::Generic);
+        let unexplained =
+            findings.first().and_then(|f| self.catalog.rules.get(f.rule)).is_some_and(|r| r.kind == Kind::Generic);
         let suspects = match (unexplained, self.suspects_at_failure) {
-            (true, Some(list)) => {
-                pick_suspects(list, findings.first().and_then(|f| f.step.as_ref()))
-            }
+            (true, Some(list)) => pick_suspects(list, findings.first().and_then(|f| f.step.as_ref())),
             _ => Vec::new(),
         };
-        InputReport {
-            name,
-            lines,
-            builder: self.context.builder(),
-            findings,
-            suspects,
-        }
+        InputReport { name, lines, builder: self.context.builder(), findings, suspects }
     }
+}
+
+/// The `message` of a JSON-object log line (`railway logs --json`, most
+/// structured loggers), if the line is one.
+fn json_message(bytes: &[u8]) -> Option<String> {
+    let trimmed = bytes.trim_ascii();
+    if trimmed.first() != Some(&b'{') || trimmed.last() != Some(&b'}') {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(trimmed).ok()?;
+    let object = value.as_object()?;
+    ["message", "msg", "log"].iter().find_map(|k| object.get(*k)?.as_str().map(str::to_string))
 }
 
 /// The error-looking lines nearest above the failure, preferring those of
 /// the failed step, in log order.
 fn pick_suspects(list: Vec<Suspect>, failed_step: Option<&Step>) -> Vec<ShownLine> {
     let same_step = |s: &Suspect| match (failed_step, &s.step) {
-        (Some(f), Some(step)) => {
-            f.name == step.name || (f.command.is_some() && f.command == step.command)
-        }
+        (Some(f), Some(step)) => f.name == step.name || (f.command.is_some() && f.command == step.command),
         _ => false,
     };
     let in_step = list.iter().any(same_step);
@@ -491,22 +459,13 @@ pub fn rank(catalog: &Catalog, mut findings: Vec<Finding>) -> Vec<Finding> {
     // generic finding the best specific error.
     let mut parent: Vec<Option<usize>> = vec![None; findings.len()];
     for (i, f) in findings.iter().enumerate() {
-        let explained_by = findings.iter().position(|g| {
-            catalog
-                .rules
-                .get(g.rule)
-                .is_some_and(|r| r.explains.iter().any(|e| e == id(f)))
-        });
-        let is_generic = catalog
-            .rules
-            .get(f.rule)
-            .is_some_and(|r| r.kind == Kind::Generic);
+        let explained_by = findings
+            .iter()
+            .position(|g| catalog.rules.get(g.rule).is_some_and(|r| r.explains.iter().any(|e| e == id(f))));
+        let is_generic = catalog.rules.get(f.rule).is_some_and(|r| r.kind == Kind::Generic);
         let generic_parent = if is_generic {
             findings.iter().position(|g| {
-                catalog
-                    .rules
-                    .get(g.rule)
-                    .is_some_and(|r| r.kind == Kind::Specific && r.severity == Severity::Error)
+                catalog.rules.get(g.rule).is_some_and(|r| r.kind == Kind::Specific && r.severity == Severity::Error)
             })
         } else {
             None
@@ -534,12 +493,7 @@ pub fn rank(catalog: &Catalog, mut findings: Vec<Finding>) -> Vec<Finding> {
             if r != i {
                 folded.push((
                     r,
-                    Consequence {
-                        rule: f.rule,
-                        line: f.line.number,
-                        count: f.count,
-                        text: f.line.text.clone(),
-                    },
+                    Consequence { rule: f.rule, line: f.line.number, count: f.count, text: f.line.text.clone() },
                 ));
             }
         }
@@ -549,12 +503,7 @@ pub fn rank(catalog: &Catalog, mut findings: Vec<Finding>) -> Vec<Finding> {
             f.consequences.push(c);
         }
     }
-    findings
-        .into_iter()
-        .enumerate()
-        .filter(|(i, _)| roots.get(*i) == Some(i))
-        .map(|(_, f)| f)
-        .collect()
+    findings.into_iter().enumerate().filter(|(i, _)| roots.get(*i) == Some(i)).map(|(_, f)| f).collect()
 }
 
 fn display_raw(bytes: &[u8]) -> String {

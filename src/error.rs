@@ -79,10 +79,7 @@ impl fmt::Display for Error {
                 for e in errors {
                     write!(f, "\n  {e}")?;
                 }
-                write!(
-                    f,
-                    "\nfix the rule files above; `buildmedic rules test DIR` checks them"
-                )
+                write!(f, "\nfix the rule files above; `buildmedic rules test DIR` checks them")
             }
             Error::Output { path, source } => {
                 write!(f, "cannot write {path}: {}", describe_io(source))

@@ -64,14 +64,7 @@ pub fn for_each_line<R: Read + ?Sized>(
         total += n as u64;
         let data = chunk.get(..n).unwrap_or_default();
         if state.feed(data, &mut cur, &mut on_line).is_break() {
-            return (
-                ReadSummary {
-                    lines: state.line_count(),
-                    bytes: total,
-                    stopped: true,
-                },
-                None,
-            );
+            return (ReadSummary { lines: state.line_count(), bytes: total, stopped: true }, None);
         }
     }
     (state.finish(&mut cur, total, &mut on_line), None)
@@ -149,16 +142,8 @@ impl Cutter {
         cur.extend_from_slice(bytes.get(..room.min(bytes.len())).unwrap_or_default());
     }
 
-    fn emit(
-        &mut self,
-        cur: &mut Vec<u8>,
-        on_line: &mut impl FnMut(RawLine<'_>) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
-        let line = RawLine {
-            number: self.done + 1,
-            bytes: cur,
-            truncated: self.truncated,
-        };
+    fn emit(&mut self, cur: &mut Vec<u8>, on_line: &mut impl FnMut(RawLine<'_>) -> ControlFlow<()>) -> ControlFlow<()> {
+        let line = RawLine { number: self.done + 1, bytes: cur, truncated: self.truncated };
         let flow = on_line(line);
         cur.clear();
         self.truncated = false;
@@ -182,11 +167,7 @@ impl Cutter {
         if !cur.is_empty() || self.truncated {
             stopped = self.emit(cur, on_line).is_break();
         }
-        ReadSummary {
-            lines: self.line_count(),
-            bytes: total,
-            stopped,
-        }
+        ReadSummary { lines: self.line_count(), bytes: total, stopped }
     }
 }
 
@@ -197,11 +178,7 @@ mod tests {
     fn cut(input: &[u8]) -> (Vec<(u64, String, bool)>, u64) {
         let mut out = Vec::new();
         let (summary, err) = for_each_line(&mut &input[..], |l| {
-            out.push((
-                l.number,
-                String::from_utf8_lossy(l.bytes).into_owned(),
-                l.truncated,
-            ));
+            out.push((l.number, String::from_utf8_lossy(l.bytes).into_owned(), l.truncated));
             ControlFlow::Continue(())
         });
         assert!(err.is_none());
@@ -235,10 +212,7 @@ mod tests {
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0].1.len(), MAX_LINE);
         assert!(lines[0].2);
-        assert_eq!(
-            (lines[1].0, lines[1].1.as_str(), lines[1].2),
-            (2, "after", false)
-        );
+        assert_eq!((lines[1].0, lines[1].1.as_str(), lines[1].2), (2, "after", false));
     }
 
     #[test]

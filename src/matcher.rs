@@ -44,10 +44,7 @@ impl Matcher {
         for (r, rule) in catalog.rules.iter().enumerate() {
             for (p, pattern) in rule.patterns.iter().enumerate() {
                 let flat = patterns.len();
-                patterns.push(PatternRef {
-                    rule: r,
-                    pattern: p,
-                });
+                patterns.push(PatternRef { rule: r, pattern: p });
                 match &pattern.literals {
                     Some(set) if !set.is_empty() => {
                         for lit in set {
@@ -70,10 +67,7 @@ impl Matcher {
             // Literals are short and few (hundreds); building cannot fail
             // for them, but if it ever did, every pattern simply runs on
             // every line: slower, still correct.
-            match AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .build(&literals)
-            {
+            match AhoCorasick::builder().ascii_case_insensitive(true).build(&literals) {
                 Ok(ac) => Some(ac),
                 Err(_) => {
                     always = (0..patterns.len()).collect();
@@ -81,22 +75,11 @@ impl Matcher {
                 }
             }
         };
-        Matcher {
-            patterns,
-            automaton,
-            owners,
-            always,
-        }
+        Matcher { patterns, automaton, owners, always }
     }
 
     /// Appends to `out` every pattern whose regex matches `text`.
-    pub fn scan(
-        &self,
-        catalog: &Catalog,
-        text: &str,
-        scratch: &mut Scratch,
-        out: &mut Vec<PatternRef>,
-    ) {
+    pub fn scan(&self, catalog: &Catalog, text: &str, scratch: &mut Scratch, out: &mut Vec<PatternRef>) {
         scratch.generation = scratch.generation.wrapping_add(1);
         if scratch.generation == 0 {
             scratch.stamp.iter_mut().for_each(|s| *s = 0);
@@ -106,12 +89,7 @@ impl Matcher {
         scratch.candidates.clear();
         if let Some(ac) = &self.automaton {
             for m in ac.find_overlapping_iter(text) {
-                for &flat in self
-                    .owners
-                    .get(m.pattern().as_usize())
-                    .into_iter()
-                    .flatten()
-                {
+                for &flat in self.owners.get(m.pattern().as_usize()).into_iter().flatten() {
                     if let Some(s) = scratch.stamp.get_mut(flat) {
                         if *s != scratch.generation {
                             *s = scratch.generation;

@@ -171,38 +171,17 @@ mod tests {
         let meta = normalize_into(b"#12 3.026 npm ERR! code 1", &mut Vec::new(), &mut out);
         assert_eq!(out, "npm ERR! code 1");
         assert_eq!(meta.vertex, Some(12));
-        assert_eq!(
-            n("#9 [stage-0 4/9] RUN pip install x"),
-            "[stage-0 4/9] RUN pip install x"
-        );
-        assert_eq!(
-            n("61.96        error: undefined variable 'nodejs_22'"),
-            "error: undefined variable 'nodejs_22'"
-        );
+        assert_eq!(n("#9 [stage-0 4/9] RUN pip install x"), "[stage-0 4/9] RUN pip install x");
+        assert_eq!(n("61.96        error: undefined variable 'nodejs_22'"), "error: undefined variable 'nodejs_22'");
     }
 
     #[test]
     fn strips_railway_export_and_cli_prefixes() {
-        assert_eq!(
-            n("2026-01-23T14:14:15.532237083Z [err]  ERROR: failed to build"),
-            "ERROR: failed to build"
-        );
-        assert_eq!(
-            n("[ERRO] [internal] load metadata"),
-            "[internal] load metadata"
-        );
-        assert_eq!(
-            n("2024-05-01T10:00:00.1234567Z ##[error]Process completed"),
-            "Process completed"
-        );
-        assert_eq!(
-            n("22:30:19 error: externally-managed-environment"),
-            "error: externally-managed-environment"
-        );
-        assert_eq!(
-            n("app-1  | Error: Cannot find module 'x'"),
-            "Error: Cannot find module 'x'"
-        );
+        assert_eq!(n("2026-01-23T14:14:15.532237083Z [err]  ERROR: failed to build"), "ERROR: failed to build");
+        assert_eq!(n("[ERRO] [internal] load metadata"), "[internal] load metadata");
+        assert_eq!(n("2024-05-01T10:00:00.1234567Z ##[error]Process completed"), "Process completed");
+        assert_eq!(n("22:30:19 error: externally-managed-environment"), "error: externally-managed-environment");
+        assert_eq!(n("app-1  | Error: Cannot find module 'x'"), "Error: Cannot find module 'x'");
     }
 
     #[test]
@@ -210,23 +189,14 @@ mod tests {
         assert_eq!(n("\x1b[31merror\x1b[0m: boom"), "error: boom");
         assert_eq!(n("\x1b]0;title\x07text"), "text");
         assert_eq!(n("text\x1b[1;3"), "text");
-        assert_eq!(
-            n("#5 1.2 \x1b[1mnpm\x1b[22m error code E404"),
-            "npm error code E404"
-        );
+        assert_eq!(n("#5 1.2 \x1b[1mnpm\x1b[22m error code E404"), "npm error code E404");
     }
 
     #[test]
     fn keeps_messages_that_only_look_like_prefixes() {
-        assert_eq!(
-            n("Step 6/10 : RUN pip3 install ."),
-            "Step 6/10 : RUN pip3 install ."
-        );
+        assert_eq!(n("Step 6/10 : RUN pip3 install ."), "Step 6/10 : RUN pip3 install .");
         assert_eq!(n("1.38.0 is the version"), "1.38.0 is the version");
-        assert_eq!(
-            n("[ERROR] Failed to execute goal"),
-            "[ERROR] Failed to execute goal"
-        );
+        assert_eq!(n("[ERROR] Failed to execute goal"), "[ERROR] Failed to execute goal");
         assert_eq!(n("a | b"), "a | b");
     }
 

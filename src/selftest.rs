@@ -30,7 +30,7 @@ pub struct Outcome {
 
 /// Diagnoses a small in-memory log with the whole catalogue.
 pub fn diagnose_text(catalog: &Catalog, matcher: &Matcher, text: &str) -> InputReport {
-    let mut diagnoser = Diagnoser::new(catalog, matcher, Options { context: 0 });
+    let mut diagnoser = Diagnoser::new(catalog, matcher, Options { context: 0, redact: false });
     let (summary, _) = for_each_line(&mut text.as_bytes(), |line| {
         diagnoser.feed(line);
         ControlFlow::Continue(())
@@ -48,10 +48,7 @@ pub fn test_catalog(catalog: &Catalog, only: Option<&str>) -> Outcome {
         }
         outcome.rules += 1;
         outcome.checks += 1;
-        let fail = |message: String| TestFailure {
-            rule: rule.id.clone(),
-            message,
-        };
+        let fail = |message: String| TestFailure { rule: rule.id.clone(), message };
         let lints = lint(rule, catalog);
         if !lints.is_empty() {
             outcome.failures.push(fail(lints.join("; ")));
@@ -60,9 +57,7 @@ pub fn test_catalog(catalog: &Catalog, only: Option<&str>) -> Outcome {
             outcome.examples += 1;
             outcome.checks += 1;
             if let Err(message) = check_match(catalog, &matcher, rule, example) {
-                outcome
-                    .failures
-                    .push(fail(format!("examples.match[{i}]: {message}")));
+                outcome.failures.push(fail(format!("examples.match[{i}]: {message}")));
             }
         }
         for (i, example) in rule.examples.no_match.iter().enumerate() {
@@ -71,27 +66,17 @@ pub fn test_catalog(catalog: &Catalog, only: Option<&str>) -> Outcome {
             let report = diagnose_text(catalog, &matcher, &example.log);
             let found = report.findings.iter().any(|f| {
                 catalog.rules.get(f.rule).is_some_and(|r| r.id == rule.id)
-                    || f.consequences
-                        .iter()
-                        .any(|c| catalog.rules.get(c.rule).is_some_and(|r| r.id == rule.id))
+                    || f.consequences.iter().any(|c| catalog.rules.get(c.rule).is_some_and(|r| r.id == rule.id))
             });
             if found {
-                outcome.failures.push(fail(format!(
-                    "examples.no_match[{i}] matched: {}",
-                    first_line(&example.log)
-                )));
+                outcome.failures.push(fail(format!("examples.no_match[{i}] matched: {}", first_line(&example.log))));
             }
         }
     }
     outcome
 }
 
-fn check_match(
-    catalog: &Catalog,
-    matcher: &Matcher,
-    rule: &Rule,
-    example: &Example,
-) -> Result<(), String> {
+fn check_match(catalog: &Catalog, matcher: &Matcher, rule: &Rule, example: &Example) -> Result<(), String> {
     let report = diagnose_text(catalog, matcher, &example.log);
     let what = first_line(&example.log);
     let Some(top) = report.findings.first() else {
@@ -99,10 +84,7 @@ fn check_match(
     };
     let top_id = catalog.rules.get(top.rule).map_or("", |r| r.id.as_str());
     if top_id != rule.id {
-        let mine = report
-            .findings
-            .iter()
-            .any(|f| f.rule == catalog.position(&rule.id).unwrap_or(usize::MAX))
+        let mine = report.findings.iter().any(|f| f.rule == catalog.position(&rule.id).unwrap_or(usize::MAX))
             || report
                 .findings
                 .iter()
@@ -117,16 +99,8 @@ fn check_match(
     for (name, want) in &example.captures {
         match top.captures.get(name) {
             Some(got) if got == want => {}
-            Some(got) => {
-                return Err(format!(
-                    "capture `{name}` is `{got}`, expected `{want}`, for: {what}"
-                ))
-            }
-            None => {
-                return Err(format!(
-                    "capture `{name}` is missing, expected `{want}`, for: {what}"
-                ))
-            }
+            Some(got) => return Err(format!("capture `{name}` is `{got}`, expected `{want}`, for: {what}")),
+            None => return Err(format!("capture `{name}` is missing, expected `{want}`, for: {what}")),
         }
     }
     Ok(())

@@ -26,11 +26,7 @@ static VARIABLES: LazyLock<Vec<Variable>> = LazyLock::new(|| {
         v(r"`[^`\s][^`]{0,200}`", "name", r"`(?P<{}>[^`]+)`"),
         v(r"(?:\.{0,2}/[\w.@+-]+)+/?", "path", r"(?P<{}>\S+)"),
         v(r"[@\w][\w./-]*@\^?~?\d[\w.+-]*", "package", r"(?P<{}>\S+)"),
-        v(
-            r"\bv?\d+(?:\.\d+)+(?:[-+][\w.]+)?\b",
-            "version",
-            r"(?P<{}>v?[\d.]+\S*)",
-        ),
+        v(r"\bv?\d+(?:\.\d+)+(?:[-+][\w.]+)?\b", "version", r"(?P<{}>v?[\d.]+\S*)"),
         v(r"\b\d+\b", "number", r"(?P<{}>\d+)"),
     ]
 });
@@ -41,10 +37,7 @@ pub fn generalise(text: &str) -> (String, Vec<(String, String)>) {
     let mut spans: Vec<(usize, usize, usize)> = Vec::new();
     for (k, var) in VARIABLES.iter().enumerate() {
         for m in var.regex.find_iter(text) {
-            if spans
-                .iter()
-                .all(|&(s, e, _)| m.end() <= s || m.start() >= e)
-            {
+            if spans.iter().all(|&(s, e, _)| m.end() <= s || m.start() >= e) {
                 spans.push((m.start(), m.end(), k));
             }
         }
@@ -59,10 +52,7 @@ pub fn generalise(text: &str) -> (String, Vec<(String, String)>) {
         };
         regex.push_str(&regex::escape(text.get(at..start).unwrap_or_default()));
         let mut name = var.name.to_string();
-        let same = captures
-            .iter()
-            .filter(|(n, _): &&(String, String)| n.starts_with(var.name))
-            .count();
+        let same = captures.iter().filter(|(n, _): &&(String, String)| n.starts_with(var.name)).count();
         if same > 0 {
             name = format!("{}{}", var.name, same + 1);
         }
@@ -83,31 +73,19 @@ pub fn skeleton(raw: &[u8], id: Option<&str>) -> String {
     let id = id.map_or_else(|| format!("local/{}", slug(&text)), str::to_string);
     let mut out = String::new();
     let q = |s: &str| format!("'{}'", s.replace('\'', "''"));
-    let _ = writeln!(
-        out,
-        "# A skeleton from one log line: check the pattern, then replace every TODO."
-    );
-    let _ = writeln!(
-        out,
-        "# Spec: rules/README.md. Check it with: buildmedic rules test DIR"
-    );
+    let _ = writeln!(out, "# A skeleton from one log line: check the pattern, then replace every TODO.");
+    let _ = writeln!(out, "# Spec: rules/README.md. Check it with: buildmedic rules test DIR");
     let _ = writeln!(out, "id: {id}");
     let _ = writeln!(out, "title: TODO name the failure in one line");
     let _ = writeln!(out, "severity: error");
     let _ = writeln!(out, "patterns:");
     let _ = writeln!(out, "  - {}", q(&regex));
     let _ = writeln!(out, "explanation: |");
-    let _ = writeln!(
-        out,
-        "  TODO what happened and why, in plain words (the card shows this paragraph)."
-    );
+    let _ = writeln!(out, "  TODO what happened and why, in plain words (the card shows this paragraph).");
     let _ = writeln!(out, "remediation:");
     let _ = writeln!(out, "  - title: TODO what to do");
     let _ = writeln!(out, "    steps:");
-    let _ = writeln!(
-        out,
-        "      - TODO a step, naming the file or setting to change."
-    );
+    let _ = writeln!(out, "      - TODO a step, naming the file or setting to change.");
     let _ = writeln!(out, "links:");
     let _ = writeln!(out, "  - title: TODO the tool's documentation");
     let _ = writeln!(out, "    url: https://example.com/TODO");
@@ -115,16 +93,10 @@ pub fn skeleton(raw: &[u8], id: Option<&str>) -> String {
     let _ = writeln!(out, "  match:");
     let _ = writeln!(out, "    - line: {}", q(&text));
     if !captures.is_empty() {
-        let caps: Vec<String> = captures
-            .iter()
-            .map(|(n, v)| format!("{n}: {}", q(v)))
-            .collect();
+        let caps: Vec<String> = captures.iter().map(|(n, v)| format!("{n}: {}", q(v))).collect();
         let _ = writeln!(out, "      captures: {{ {} }}", caps.join(", "));
     }
-    let _ = writeln!(
-        out,
-        "    - 'TODO the same message as another version of the tool prints it'"
-    );
+    let _ = writeln!(out, "    - 'TODO the same message as another version of the tool prints it'");
     let _ = writeln!(out, "  no_match:");
     let _ = writeln!(out, "    - 'TODO a near miss that must not match'");
     out
@@ -161,22 +133,12 @@ mod tests {
 
     #[test]
     fn the_skeleton_is_a_loadable_rule() {
-        let text = skeleton(
-            b"#8 1.2 fatal: the mirror 'pkgs.internal' refused version 1.4.2",
-            None,
-        );
-        let rule = crate::catalog::parse_rule("skeleton.yaml", &text)
-            .unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let text = skeleton(b"#8 1.2 fatal: the mirror 'pkgs.internal' refused version 1.4.2", None);
+        let rule = crate::catalog::parse_rule("skeleton.yaml", &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
         assert_eq!(rule.id, "local/fatal-the-mirror-pkgs");
         let ex = &rule.examples.matches[0];
-        assert_eq!(
-            ex.captures.get("name").map(String::as_str),
-            Some("pkgs.internal")
-        );
-        assert_eq!(
-            ex.captures.get("version").map(String::as_str),
-            Some("1.4.2")
-        );
+        assert_eq!(ex.captures.get("name").map(String::as_str), Some("pkgs.internal"));
+        assert_eq!(ex.captures.get("version").map(String::as_str), Some("1.4.2"));
         assert!(rule.patterns[0].regex.is_match(&ex.log));
     }
 }

@@ -1,4 +1,5 @@
 //! The integration tests: one binary, one module per area.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 #[path = "it/support.rs"]
 mod support;
@@ -11,5 +12,7 @@ mod cli;
 mod inputs;
 #[path = "it/pages.rs"]
 mod pages;
+#[path = "it/pipeline.rs"]
+mod pipeline;
 #[path = "it/rules_dir.rs"]
 mod rules_dir;

@@ -11,9 +11,8 @@ use std::sync::LazyLock;
 /// The shortest required literal the fast path accepts.
 pub const MIN_LITERAL: usize = 4;
 
-static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(^|[^$])\{([a-z_][a-z0-9_]*)\}").unwrap_or_else(|e| unreachable!("{e}"))
-});
+static PLACEHOLDER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(^|[^$])\{([a-z_][a-z0-9_]*)\}").unwrap_or_else(|e| unreachable!("{e}")));
 
 /// Every convention `rule` breaks, as sentences naming the field.
 pub fn lint(rule: &Rule, catalog: &Catalog) -> Vec<String> {
@@ -23,20 +22,14 @@ pub fn lint(rule: &Rule, catalog: &Catalog) -> Vec<String> {
         out.push("title: no final period".into());
     }
     if title.chars().count() > 90 {
-        out.push(format!(
-            "title: {} characters; at most 90",
-            title.chars().count()
-        ));
+        out.push(format!("title: {} characters; at most 90", title.chars().count()));
     }
     let summary = rule.summary();
     if summary.is_empty() {
         out.push("explanation: the first paragraph is empty".into());
     }
     if summary.chars().count() > 400 {
-        out.push(format!(
-            "explanation: the first paragraph has {} characters; at most 400",
-            summary.chars().count()
-        ));
+        out.push(format!("explanation: the first paragraph has {} characters; at most 400", summary.chars().count()));
     }
     for (i, p) in rule.patterns.iter().enumerate() {
         let best = p.literals.as_deref().map_or(0, score);
@@ -47,21 +40,14 @@ pub fn lint(rule: &Rule, catalog: &Catalog) -> Vec<String> {
             ));
         }
         for name in p.regex.capture_names().flatten() {
-            if !name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-            {
-                out.push(format!(
-                    "patterns[{i}]: capture `{name}` is not lower-case snake_case"
-                ));
+            if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+                out.push(format!("patterns[{i}]: capture `{name}` is not lower-case snake_case"));
             }
         }
     }
     let captures: Vec<&str> = rule.capture_names().collect();
-    let mut texts: Vec<(String, &str)> = vec![
-        ("title".into(), rule.title.as_str()),
-        ("explanation".into(), rule.explanation.as_str()),
-    ];
+    let mut texts: Vec<(String, &str)> =
+        vec![("title".into(), rule.title.as_str()), ("explanation".into(), rule.explanation.as_str())];
     for (i, r) in rule.remediation.iter().enumerate() {
         texts.push((format!("remediation[{i}].title"), &r.title));
         for s in &r.steps {
@@ -78,9 +64,7 @@ pub fn lint(rule: &Rule, catalog: &Catalog) -> Vec<String> {
         for cap in PLACEHOLDER.captures_iter(text) {
             let name = cap.get(2).map_or("", |m| m.as_str());
             if !captures.contains(&name) {
-                out.push(format!(
-                    "{field}: placeholder `{{{name}}}` names no capture of this rule's patterns"
-                ));
+                out.push(format!("{field}: placeholder `{{{name}}}` names no capture of this rule's patterns"));
             }
         }
     }
@@ -98,10 +82,7 @@ pub fn lint(rule: &Rule, catalog: &Catalog) -> Vec<String> {
     if rule.examples.no_match.is_empty() {
         out.push("examples.no_match: give at least one near miss".into());
     }
-    if rule.severity == Severity::Error
-        && rule.kind == Kind::Generic
-        && rule.id != "docker/build-step-failed"
-    {
+    if rule.severity == Severity::Error && rule.kind == Kind::Generic && rule.id != "docker/build-step-failed" {
         out.push("kind: only docker/build-step-failed may be a generic error".into());
     }
     for id in &rule.explains {
@@ -112,17 +93,10 @@ pub fn lint(rule: &Rule, catalog: &Catalog) -> Vec<String> {
             out.push("explains: a rule cannot explain itself".into());
         }
     }
-    if let Some(name) = rule
-        .source
-        .strip_suffix(".yaml")
-        .or_else(|| rule.source.strip_suffix(".yml"))
-    {
+    if let Some(name) = rule.source.strip_suffix(".yaml").or_else(|| rule.source.strip_suffix(".yml")) {
         let name = name.replace('\\', "/");
         if !name.ends_with(&format!("/{}", rule.id)) && name != rule.id {
-            out.push(format!(
-                "id: `{}` does not match the file path {}",
-                rule.id, rule.source
-            ));
+            out.push(format!("id: `{}` does not match the file path {}", rule.id, rule.source));
         }
     }
     out

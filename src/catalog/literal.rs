@@ -38,23 +38,14 @@ struct Info {
 
 fn analyze(hir: &Hir) -> Info {
     match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => Info {
-            exact: Some(vec![Vec::new()]),
-            required: None,
-        },
+        HirKind::Empty | HirKind::Look(_) => Info { exact: Some(vec![Vec::new()]), required: None },
         HirKind::Literal(lit) => {
             let s = lit.0.to_ascii_lowercase();
-            Info {
-                exact: Some(vec![s.clone()]),
-                required: Some(vec![s]),
-            }
+            Info { exact: Some(vec![s.clone()]), required: Some(vec![s]) }
         }
         HirKind::Class(class) => {
             let exact = class_strings(class);
-            Info {
-                required: exact.clone(),
-                exact,
-            }
+            Info { required: exact.clone(), exact }
         }
         HirKind::Capture(cap) => analyze(&cap.sub),
         HirKind::Repetition(rep) => {
@@ -68,12 +59,7 @@ fn analyze(hir: &Hir) -> Info {
                 }
                 _ => None,
             };
-            let required = best(
-                sub.required
-                    .into_iter()
-                    .chain(sub.exact)
-                    .chain(exact.clone()),
-            );
+            let required = best(sub.required.into_iter().chain(sub.exact).chain(exact.clone()));
             Info { exact, required }
         }
         HirKind::Concat(children) => {
@@ -105,10 +91,7 @@ fn analyze(hir: &Hir) -> Info {
             }
             let exact = if all_exact { run.clone() } else { None };
             candidates.extend(run);
-            Info {
-                exact,
-                required: best(candidates.into_iter()),
-            }
+            Info { exact, required: best(candidates.into_iter()) }
         }
         HirKind::Alternation(children) => {
             let infos: Vec<Info> = children.iter().map(analyze).collect();
@@ -194,8 +177,7 @@ fn union<'a>(sets: impl Iterator<Item = Option<&'a Vec<Vec<u8>>>>) -> Option<Vec
 
 /// The most selective set: longest shortest literal, then fewest literals.
 fn best(sets: impl Iterator<Item = Vec<Vec<u8>>>) -> Option<Vec<Vec<u8>>> {
-    sets.filter(|s| score(s) > 0)
-        .max_by(|a, b| score(a).cmp(&score(b)).then(b.len().cmp(&a.len())))
+    sets.filter(|s| score(s) > 0).max_by(|a, b| score(a).cmp(&score(b)).then(b.len().cmp(&a.len())))
 }
 
 #[cfg(test)]
@@ -204,11 +186,7 @@ mod tests {
 
     fn lits(re: &str) -> Option<Vec<String>> {
         let hir = regex_syntax::Parser::new().parse(re).ok()?;
-        required_literals(&hir).map(|set| {
-            set.into_iter()
-                .map(|s| String::from_utf8_lossy(&s).into_owned())
-                .collect()
-        })
+        required_literals(&hir).map(|set| set.into_iter().map(|s| String::from_utf8_lossy(&s).into_owned()).collect())
     }
 
     #[test]
@@ -221,20 +199,14 @@ mod tests {
             lits(r"^error: externally-managed-environment"),
             Some(vec!["error: externally-managed-environment".into()])
         );
-        assert_eq!(
-            lits(r"exit code: \d+ and more text here"),
-            Some(vec![" and more text here".into()])
-        );
+        assert_eq!(lits(r"exit code: \d+ and more text here"), Some(vec![" and more text here".into()]));
     }
 
     #[test]
     fn alternations_need_a_literal_in_every_branch() {
         assert_eq!(
             lits(r"npm (ERR!|error) code ERESOLVE"),
-            Some(vec![
-                "npm err! code eresolve".into(),
-                "npm error code eresolve".into()
-            ])
+            Some(vec!["npm err! code eresolve".into(), "npm error code eresolve".into()])
         );
         assert_eq!(lits(r"(?:foo|\w+) bar baz"), Some(vec![" bar baz".into()]));
         assert_eq!(lits(r"\w+|\d+"), None);

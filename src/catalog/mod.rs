@@ -41,9 +41,7 @@ impl Catalog {
     pub fn load(dirs: &[PathBuf]) -> Result<Catalog, Error> {
         let mut errors = Vec::new();
         let mut rules = load_set(
-            embedded::EMBEDDED_RULES
-                .iter()
-                .map(|(path, text)| (format!("rules/{path}"), Ok(text.to_string()))),
+            embedded::EMBEDDED_RULES.iter().map(|(path, text)| (format!("rules/{path}"), Ok(text.to_string()))),
             &mut errors,
         );
         let mut user_files = Vec::new();
@@ -52,11 +50,7 @@ impl Catalog {
                 return Err(Error::Usage(format!(
                     "--rules {}: {}",
                     dir.display(),
-                    if dir.exists() {
-                        "not a directory"
-                    } else {
-                        "no such directory"
-                    }
+                    if dir.exists() { "not a directory" } else { "no such directory" }
                 )));
             }
             walk(dir, 0, &mut user_files);
@@ -82,11 +76,7 @@ impl Catalog {
 
     pub fn from_rules(mut rules: Vec<Rule>) -> Catalog {
         rules.sort_by(|a, b| a.id.cmp(&b.id));
-        let index = rules
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id.clone(), i))
-            .collect();
+        let index = rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
         Catalog { rules, index }
     }
 
@@ -101,22 +91,13 @@ impl Catalog {
 
 /// Parses one set of files (embedded, or all user directories), reporting
 /// duplicate ids within the set.
-fn load_set(
-    files: impl Iterator<Item = (String, Result<String, String>)>,
-    errors: &mut Vec<RuleError>,
-) -> Vec<Rule> {
+fn load_set(files: impl Iterator<Item = (String, Result<String, String>)>, errors: &mut Vec<RuleError>) -> Vec<Rule> {
     let mut rules: Vec<Rule> = Vec::new();
     for (file, text) in files {
         let text = match text {
             Ok(t) => t,
             Err(message) => {
-                errors.push(RuleError {
-                    file,
-                    line: None,
-                    rule: None,
-                    field: None,
-                    message,
-                });
+                errors.push(RuleError { file, line: None, rule: None, field: None, message });
                 continue;
             }
         };
@@ -152,25 +133,15 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
             _ => message,
         };
         let (field, message) = split_field(&message);
-        RuleError {
-            file: file.to_string(),
-            line,
-            rule: id.clone(),
-            field,
-            message,
-        }
+        RuleError { file: file.to_string(), line, rule: id.clone(), field, message }
     })?;
     let rule_id = raw.id.clone();
     let mut rule = Rule::try_from(raw).map_err(|e| RuleError {
         file: file.to_string(),
-        line: e
-            .needle
-            .as_deref()
-            .and_then(|n| find_line(text, n))
-            .or_else(|| {
-                let top = e.field.split(['.', '[']).next().unwrap_or_default();
-                find_line(text, &format!("{top}:"))
-            }),
+        line: e.needle.as_deref().and_then(|n| find_line(text, n)).or_else(|| {
+            let top = e.field.split(['.', '[']).next().unwrap_or_default();
+            find_line(text, &format!("{top}:"))
+        }),
         rule: Some(rule_id),
         field: Some(e.field),
         message: e.message,
@@ -184,9 +155,7 @@ fn split_field(message: &str) -> (Option<String>, String) {
     if let Some((path, rest)) = message.split_once(": ") {
         if !path.is_empty()
             && !path.contains(' ')
-            && path
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "._[]".contains(c))
+            && path.chars().all(|c| c.is_ascii_alphanumeric() || "._[]".contains(c))
         {
             return (Some(path.to_string()), rest.to_string());
         }
@@ -194,9 +163,7 @@ fn split_field(message: &str) -> (Option<String>, String) {
     let field = ["unknown field `", "missing field `"].iter().find_map(|p| {
         let i = message.find(p)? + p.len();
         let rest = message.get(i..)?;
-        rest.find('`')
-            .and_then(|j| rest.get(..j))
-            .map(str::to_string)
+        rest.find('`').and_then(|j| rest.get(..j)).map(str::to_string)
     });
     (field, message.to_string())
 }
@@ -221,18 +188,11 @@ fn find_line(text: &str, needle: &str) -> Option<usize> {
 fn read_rule_file(path: &Path) -> Result<String, String> {
     let meta = std::fs::metadata(path).map_err(|e| describe_io(&e))?;
     if meta.len() > MAX_RULE_FILE {
-        return Err(format!(
-            "the file is {} bytes; rule files may be at most {MAX_RULE_FILE}",
-            meta.len()
-        ));
+        return Err(format!("the file is {} bytes; rule files may be at most {MAX_RULE_FILE}", meta.len()));
     }
     let bytes = std::fs::read(path).map_err(|e| describe_io(&e))?;
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
-    })
+    String::from_utf8(bytes)
+        .map_err(|e| format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
 }
 
 /// Collects `*.yaml` / `*.yml` files under `dir`, sorted, without following
@@ -247,9 +207,7 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
     let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
     paths.sort();
     for path in paths {
-        let hidden = path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        let hidden = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
         let Ok(meta) = std::fs::symlink_metadata(&path) else {
             continue;
         };
@@ -271,17 +229,13 @@ mod tests {
     #[test]
     fn the_embedded_catalogue_loads() {
         let catalog = Catalog::load(&[]).unwrap_or_else(|e| panic!("{e}"));
-        assert!(catalog
-            .get("python/externally-managed-environment")
-            .is_some());
+        assert!(catalog.get("python/externally-managed-environment").is_some());
     }
 
     #[test]
     fn unknown_fields_name_file_line_and_field() {
         let text = "id: a/b\ntitle: t\nseverity: error\npatterns: ['abcd']\nexplanation: x\nremediation: [{title: t, steps: [s], colour: red}]\nlinks: []\nexamples: {}\n";
-        let e = parse_rule("x.yaml", text)
-            .err()
-            .unwrap_or_else(|| panic!("must fail"));
+        let e = parse_rule("x.yaml", text).err().unwrap_or_else(|| panic!("must fail"));
         assert_eq!(e.line, Some(6));
         assert_eq!(e.rule.as_deref(), Some("a/b"));
         assert!(e.to_string().contains("colour"), "{e}");
@@ -290,9 +244,7 @@ mod tests {
     #[test]
     fn bad_regex_names_the_rule_and_field() {
         let text = "id: a/b\ntitle: t\nseverity: error\npatterns:\n  - 'ok literal'\n  - 'broken ('\nexplanation: x\nremediation: [{title: t, steps: [s]}]\nlinks: []\nexamples: {}\n";
-        let e = parse_rule("x.yaml", text)
-            .err()
-            .unwrap_or_else(|| panic!("must fail"));
+        let e = parse_rule("x.yaml", text).err().unwrap_or_else(|| panic!("must fail"));
         assert_eq!(e.field.as_deref(), Some("patterns[1].regex"));
         assert_eq!(e.line, Some(6));
         assert!(e.to_string().contains("rule a/b"));

@@ -35,9 +35,7 @@ pub struct RawRule {
     pub examples: RawExamples,
 }
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -87,11 +85,7 @@ pub struct RawPattern {
 
 impl From<String> for RawPattern {
     fn from(regex: String) -> Self {
-        RawPattern {
-            regex,
-            near: Vec::new(),
-            unless: Vec::new(),
-        }
+        RawPattern { regex, near: Vec::new(), unless: Vec::new() }
     }
 }
 
@@ -181,11 +175,7 @@ pub struct RawExample {
 
 impl From<String> for RawExample {
     fn from(line: String) -> Self {
-        RawExample {
-            line: Some(line),
-            log: None,
-            captures: BTreeMap::new(),
-        }
+        RawExample { line: Some(line), log: None, captures: BTreeMap::new() }
     }
 }
 

@@ -98,29 +98,17 @@ impl Rule {
 
     /// Names of every capture group in the rule's patterns.
     pub fn capture_names(&self) -> impl Iterator<Item = &str> {
-        self.patterns
-            .iter()
-            .flat_map(|p| p.regex.capture_names().flatten())
+        self.patterns.iter().flat_map(|p| p.regex.capture_names().flatten())
     }
 
     /// The widest `after` window of any condition: how long a hit may wait.
     pub fn max_after(&self) -> usize {
-        self.patterns
-            .iter()
-            .flat_map(|p| p.near.iter().chain(&p.unless))
-            .map(|c| c.after)
-            .max()
-            .unwrap_or(0)
+        self.patterns.iter().flat_map(|p| p.near.iter().chain(&p.unless)).map(|c| c.after).max().unwrap_or(0)
     }
 
     /// The widest `before` window of any condition.
     pub fn max_before(&self) -> usize {
-        self.patterns
-            .iter()
-            .flat_map(|p| p.near.iter().chain(&p.unless))
-            .map(|c| c.before)
-            .max()
-            .unwrap_or(0)
+        self.patterns.iter().flat_map(|p| p.near.iter().chain(&p.unless)).map(|c| c.before).max().unwrap_or(0)
     }
 }
 
@@ -148,8 +136,7 @@ pub fn is_valid_id(id: &str) -> bool {
                 && !s.starts_with('-')
                 && !s.ends_with('-')
                 && !s.contains("--")
-                && s.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         })
     };
     ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
@@ -162,10 +149,7 @@ fn compile_regex(source: &str, field: &str) -> Result<Regex, FieldError> {
         needle: Some(source.chars().take(40).collect()),
     };
     if source.len() > REGEX_MAX_LEN {
-        return Err(err(format!(
-            "regex is {} bytes long; the limit is {REGEX_MAX_LEN}",
-            source.len()
-        )));
+        return Err(err(format!("regex is {} bytes long; the limit is {REGEX_MAX_LEN}", source.len())));
     }
     RegexBuilder::new(source)
         .size_limit(REGEX_SIZE_LIMIT)
@@ -181,31 +165,35 @@ fn compile_regex(source: &str, field: &str) -> Result<Regex, FieldError> {
 
 fn compile_pattern(raw: RawPattern, field: &str) -> Result<Pattern, FieldError> {
     let regex = compile_regex(&raw.regex, &format!("{field}.regex"))?;
-    let literals = regex_syntax::Parser::new()
-        .parse(&raw.regex)
-        .ok()
-        .and_then(|hir| required_literals(&hir));
+    let literals = regex_syntax::Parser::new().parse(&raw.regex).ok().and_then(|hir| required_literals(&hir));
     let conditions = |list: Vec<RawCondition>, name: &str| -> Result<Vec<Condition>, FieldError> {
         list.into_iter()
             .enumerate()
             .map(|(i, c)| {
                 let f = format!("{field}.{name}[{i}]");
                 if c.before > MAX_WINDOW || c.after > MAX_WINDOW {
-                    return Err(FieldError { field: f, message: format!("`before` and `after` may be at most {MAX_WINDOW}"), needle: None });
+                    return Err(FieldError {
+                        field: f,
+                        message: format!("`before` and `after` may be at most {MAX_WINDOW}"),
+                        needle: None,
+                    });
                 }
                 if c.before == 0 && c.after == 0 {
-                    return Err(FieldError { field: f, message: "give `before`, `after` or both: how many lines around the hit to look at".into(), needle: None });
+                    return Err(FieldError {
+                        field: f,
+                        message: "give `before`, `after` or both: how many lines around the hit to look at".into(),
+                        needle: None,
+                    });
                 }
-                Ok(Condition { regex: compile_regex(&c.regex, &format!("{f}.regex"))?, before: c.before, after: c.after })
+                Ok(Condition {
+                    regex: compile_regex(&c.regex, &format!("{f}.regex"))?,
+                    before: c.before,
+                    after: c.after,
+                })
             })
             .collect()
     };
-    Ok(Pattern {
-        regex,
-        literals,
-        near: conditions(raw.near, "near")?,
-        unless: conditions(raw.unless, "unless")?,
-    })
+    Ok(Pattern { regex, literals, near: conditions(raw.near, "near")?, unless: conditions(raw.unless, "unless")? })
 }
 
 fn example(raw: RawExample, field: &str) -> Result<Example, FieldError> {
@@ -220,28 +208,18 @@ fn example(raw: RawExample, field: &str) -> Result<Example, FieldError> {
             })
         }
     };
-    Ok(Example {
-        log,
-        captures: raw.captures,
-    })
+    Ok(Example { log, captures: raw.captures })
 }
 
 impl TryFrom<RawRule> for Rule {
     type Error = FieldError;
 
     fn try_from(raw: RawRule) -> Result<Self, FieldError> {
-        let fail = |field: &str, message: String| FieldError {
-            field: field.into(),
-            message,
-            needle: None,
-        };
+        let fail = |field: &str, message: String| FieldError { field: field.into(), message, needle: None };
         if !is_valid_id(&raw.id) {
             return Err(fail(
                 "id",
-                format!(
-                    "`{}` is not of the form <group>/<name> (lower case, digits and `-`)",
-                    raw.id
-                ),
+                format!("`{}` is not of the form <group>/<name> (lower case, digits and `-`)", raw.id),
             ));
         }
         if raw.patterns.is_empty() {
@@ -261,10 +239,7 @@ impl TryFrom<RawRule> for Rule {
             .collect::<Result<Vec<_>, _>>()?;
         for (i, r) in raw.remediation.iter().enumerate() {
             if r.steps.is_empty() {
-                return Err(fail(
-                    &format!("remediation[{i}].steps"),
-                    "give at least one step".into(),
-                ));
+                return Err(fail(&format!("remediation[{i}].steps"), "give at least one step".into()));
             }
         }
         let matches = raw
@@ -301,14 +276,7 @@ impl TryFrom<RawRule> for Rule {
                     tradeoffs: r.tradeoffs,
                 })
                 .collect(),
-            links: raw
-                .links
-                .into_iter()
-                .map(|l| Link {
-                    title: l.title,
-                    url: l.url,
-                })
-                .collect(),
+            links: raw.links.into_iter().map(|l| Link { title: l.title, url: l.url }).collect(),
             examples: Examples { matches, no_match },
             source: String::new(),
         })

@@ -19,14 +19,8 @@ pub struct Cards {
 
 impl Cards {
     pub fn new(options: RenderOptions) -> Cards {
-        let theme = Theme {
-            color: options.color,
-        };
-        Cards {
-            options,
-            theme,
-            shown: 0,
-        }
+        let theme = Theme { color: options.color };
+        Cards { options, theme, shown: 0 }
     }
 }
 
@@ -73,22 +67,9 @@ impl Sink for Cards {
 
         // The log lines.
         writeln!(out)?;
-        let width = f
-            .context
-            .iter()
-            .map(|l| l.number)
-            .max()
-            .unwrap_or(f.line.number)
-            .to_string()
-            .len();
+        let width = f.context.iter().map(|l| l.number).max().unwrap_or(f.line.number).to_string().len();
         for line in &f.context {
-            write_log_line(
-                out,
-                &t,
-                line,
-                line.number == f.line.number && line.raw == f.line.raw,
-                width,
-            )?;
+            write_log_line(out, &t, line, line.number == f.line.number && line.raw == f.line.raw, width)?;
         }
         let mut notes = Vec::new();
         if f.count > 1 {
@@ -96,20 +77,11 @@ impl Sink for Cards {
             if (f.lines.len() as u64) < f.count {
                 lines.push("…".into());
             }
-            notes.push(format!(
-                "matched {} times (lines {})",
-                f.count,
-                lines.join(", ")
-            ));
+            notes.push(format!("matched {} times (lines {})", f.count, lines.join(", ")));
         }
         if !f.consequences.is_empty() {
             let n: u64 = f.consequences.len() as u64;
-            let ids: Vec<String> = f
-                .consequences
-                .iter()
-                .take(3)
-                .map(|c| format!("line {}", c.line))
-                .collect();
+            let ids: Vec<String> = f.consequences.iter().take(3).map(|c| format!("line {}", c.line)).collect();
             notes.push(format!(
                 "and {n} follow-on error{} it explains ({})",
                 if n == 1 { "" } else { "s" },
@@ -123,28 +95,13 @@ impl Sink for Cards {
         // An unexplained failure: where to look, and how to teach the tool.
         if rule.kind == crate::catalog::Kind::Generic && !v.input.suspects.is_empty() {
             writeln!(out)?;
-            writeln!(
-                out,
-                "  {}",
-                t.heading("No rule knows this failure. The lines most likely to hold the error:")
-            )?;
-            let width = v
-                .input
-                .suspects
-                .iter()
-                .map(|l| l.number)
-                .max()
-                .unwrap_or(0)
-                .to_string()
-                .len();
+            writeln!(out, "  {}", t.heading("No rule knows this failure. The lines most likely to hold the error:"))?;
+            let width = v.input.suspects.iter().map(|l| l.number).max().unwrap_or(0).to_string().len();
             for line in &v.input.suspects {
                 write_log_line(out, &t, line, true, width)?;
             }
             if let Some(first) = v.input.suspects.first() {
-                let teach = format!(
-                    "Teach buildmedic: buildmedic rules new --from {}:{}",
-                    v.input.name, first.number
-                );
+                let teach = format!("Teach buildmedic: buildmedic rules new --from {}:{}", v.input.name, first.number);
                 writeln!(out, "  {}", t.dim(&teach))?;
             }
         }
@@ -181,16 +138,9 @@ impl Sink for Cards {
         let hidden = mine.len() + others.len() - shown.len();
         if hidden > 0 {
             let more = if others.is_empty() || shown.len() < mine.len() {
-                format!(
-                    "{hidden} more option{}: buildmedic explain {}",
-                    plural(hidden),
-                    rule.id
-                )
+                format!("{hidden} more option{}: buildmedic explain {}", plural(hidden), rule.id)
             } else {
-                format!(
-                    "{hidden} option{} for other builders: --all-fixes",
-                    plural(hidden)
-                )
+                format!("{hidden} option{} for other builders: --all-fixes", plural(hidden))
             };
             writeln!(out, "  {}", t.dim(&more))?;
         }
@@ -203,26 +153,17 @@ impl Sink for Cards {
         let t = self.theme;
         let lines: u64 = report.inputs.iter().map(|i| i.lines).sum();
         let names: Vec<&str> = report.inputs.iter().map(|i| i.name.as_str()).collect();
-        let what = format!(
-            "{} ({} line{})",
-            names.join(", "),
-            lines,
-            plural(lines as usize)
-        );
+        let what = format!("{} ({} line{})", names.join(", "), lines, plural(lines as usize));
         if report.findings.is_empty() {
             writeln!(out, "No known failure found in {what}.")?;
             return Ok(());
         }
         writeln!(out)?;
         let summary = match report.status {
-            Status::Failed => format!(
-                "{} in {what}",
-                t.severity(Severity::Error, "Build failed: root cause found")
-            ),
-            Status::UnknownFailure => format!(
-                "{} in {what}",
-                t.severity(Severity::Error, "Build failed, but no rule names the cause")
-            ),
+            Status::Failed => format!("{} in {what}", t.severity(Severity::Error, "Build failed: root cause found")),
+            Status::UnknownFailure => {
+                format!("{} in {what}", t.severity(Severity::Error, "Build failed, but no rule names the cause"))
+            }
             Status::Clean => format!(
                 "No failure found in {what}; {} note{} above",
                 report.findings.len(),
@@ -234,47 +175,19 @@ impl Sink for Cards {
     }
 }
 
-fn write_log_line(
-    out: &mut dyn Write,
-    t: &Theme,
-    line: &ShownLine,
-    matched: bool,
-    width: usize,
-) -> io::Result<()> {
+fn write_log_line(out: &mut dyn Write, t: &Theme, line: &ShownLine, matched: bool, width: usize) -> io::Result<()> {
     let text = clip(&line.raw, SHOWN_CHARS);
     let number = format!("{:>width$}", line.number);
     if matched {
-        writeln!(
-            out,
-            "  {} {} {}",
-            t.matched(">"),
-            t.dim(&format!("{number} │")),
-            t.matched(&text)
-        )
+        writeln!(out, "  {} {} {}", t.matched(">"), t.dim(&format!("{number} │")), t.matched(&text))
     } else {
-        writeln!(
-            out,
-            "    {} {}",
-            t.dim(&format!("{number} │")),
-            t.dim(&text)
-        )
+        writeln!(out, "    {} {}", t.dim(&format!("{number} │")), t.dim(&text))
     }
 }
 
-fn write_remedy(
-    out: &mut dyn Write,
-    t: &Theme,
-    v: &View<'_>,
-    n: usize,
-    remedy: &Remedy,
-) -> io::Result<()> {
+fn write_remedy(out: &mut dyn Write, t: &Theme, v: &View<'_>, n: usize, remedy: &Remedy) -> io::Result<()> {
     let mut title = v.fill(&remedy.title);
-    let only_detected = v
-        .input
-        .builder
-        .name
-        .remedy_builder()
-        .is_some_and(|b| remedy.builders == [b]);
+    let only_detected = v.input.builder.name.remedy_builder().is_some_and(|b| remedy.builders == [b]);
     if !remedy.builders.is_empty() && !only_detected {
         let names: Vec<&str> = remedy.builders.iter().map(|b| b.as_str()).collect();
         title.push_str(&t.dim(&format!(" [{}]", names.join(", "))));

@@ -42,12 +42,7 @@ impl Sink for Markdown {
         self.shown += 1;
         let level = if first { "###" } else { "####" };
         writeln!(out, "{level} {}\n", v.fill(&rule.title).replace('\n', " "))?;
-        let mut meta = format!(
-            "`{}` · {} · line {}",
-            rule.id,
-            rule.severity.as_str(),
-            f.line.number
-        );
+        let mut meta = format!("`{}` · {} · line {}", rule.id, rule.severity.as_str(), f.line.number);
         if v.many_inputs {
             meta.push_str(&format!(" of `{}`", v.input.name));
         }
@@ -58,23 +53,14 @@ impl Sink for Markdown {
             meta.push_str(&format!(" · {} matches", f.count));
         }
         writeln!(out, "{meta}\n")?;
-        let lines: Vec<String> = f
-            .context
-            .iter()
-            .map(|l| format!("{:>5} | {}", l.number, l.raw))
-            .collect();
+        let lines: Vec<String> = f.context.iter().map(|l| format!("{:>5} | {}", l.number, l.raw)).collect();
         let block = lines.join("\n");
         let marker = fence(&block);
         writeln!(out, "{marker}text\n{block}\n{marker}\n")?;
         writeln!(out, "{}\n", v.fill(&rule.summary()))?;
         if rule.kind == crate::catalog::Kind::Generic && !v.input.suspects.is_empty() {
             writeln!(out, "Lines most likely to hold the error:\n")?;
-            let block: Vec<String> = v
-                .input
-                .suspects
-                .iter()
-                .map(|l| format!("{:>5} | {}", l.number, l.raw))
-                .collect();
+            let block: Vec<String> = v.input.suspects.iter().map(|l| format!("{:>5} | {}", l.number, l.raw)).collect();
             let block = block.join("\n");
             let marker = fence(&block);
             writeln!(out, "{marker}text\n{block}\n{marker}\n")?;
@@ -92,16 +78,8 @@ impl Sink for Markdown {
             if let Some(snippet) = &r.snippet {
                 let snippet = v.fill(snippet);
                 let marker = fence(&snippet);
-                let file = r
-                    .file
-                    .as_deref()
-                    .map(|f| format!("   In `{f}`:\n\n"))
-                    .unwrap_or_default();
-                writeln!(
-                    out,
-                    "\n{file}   {marker}\n{}\n   {marker}",
-                    indent(snippet.trim_end(), "   ")
-                )?;
+                let file = r.file.as_deref().map(|f| format!("   In `{f}`:\n\n")).unwrap_or_default();
+                writeln!(out, "\n{file}   {marker}\n{}\n   {marker}", indent(snippet.trim_end(), "   "))?;
             }
             if let Some(t) = &r.tradeoffs {
                 writeln!(out, "\n   _Trade-off:_ {}", v.fill(t))?;
@@ -120,8 +98,5 @@ impl Sink for Markdown {
 }
 
 fn indent(text: &str, prefix: &str) -> String {
-    text.lines()
-        .map(|l| format!("{prefix}{l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    text.lines().map(|l| format!("{prefix}{l}")).collect::<Vec<_>>().join("\n")
 }

@@ -3,7 +3,9 @@
 //! reader or the regexes.
 
 pub mod card;
+pub mod github;
 pub mod json;
+pub mod jsonl;
 pub mod markdown;
 pub mod page;
 pub mod site;
@@ -89,13 +91,10 @@ pub fn split_remedies(rule: &Rule, builder: Option<Builder>) -> (Vec<&Remedy>, V
     let Some(builder) = builder else {
         return (rule.remediation.iter().collect(), Vec::new());
     };
-    let (mine, others): (Vec<&Remedy>, Vec<&Remedy>) = rule
-        .remediation
-        .iter()
-        .partition(|r| r.builders.is_empty() || r.builders.contains(&builder));
+    let (mine, others): (Vec<&Remedy>, Vec<&Remedy>) =
+        rule.remediation.iter().partition(|r| r.builders.is_empty() || r.builders.contains(&builder));
     // Options for this builder come before generic ones.
-    let (specific, general): (Vec<&Remedy>, Vec<&Remedy>) =
-        mine.into_iter().partition(|r| !r.builders.is_empty());
+    let (specific, general): (Vec<&Remedy>, Vec<&Remedy>) = mine.into_iter().partition(|r| !r.builders.is_empty());
     (specific.into_iter().chain(general).collect(), others)
 }
 
@@ -110,10 +109,7 @@ pub fn fill(text: &str, rule: &Rule, captures: &BTreeMap<String, String>) -> Str
     for name in rule.capture_names() {
         let placeholder = format!("{{{name}}}");
         if out.contains(&placeholder) {
-            let value = captures
-                .get(name)
-                .cloned()
-                .unwrap_or_else(|| format!("<{name}>"));
+            let value = captures.get(name).cloned().unwrap_or_else(|| format!("<{name}>"));
             out = out.replace(&placeholder, &value);
         }
     }
@@ -142,9 +138,7 @@ pub fn render(
 ) -> io::Result<()> {
     sink.begin(out, report)?;
     for (input, finding) in &report.findings {
-        let (Some(rule), Some(input)) =
-            (catalog.rules.get(finding.rule), report.inputs.get(*input))
-        else {
+        let (Some(rule), Some(input)) = (catalog.rules.get(finding.rule), report.inputs.get(*input)) else {
             continue;
         };
         let view = View {

@@ -11,25 +11,15 @@ use std::fmt::Write as _;
 /// those for any builder.
 pub fn remedy_sections(rule: &Rule) -> Vec<(&'static str, Vec<&Remedy>)> {
     let mut sections = Vec::new();
-    for (label, builder) in [
-        ("Nixpacks", Builder::Nixpacks),
-        ("Railpack", Builder::Railpack),
-        ("Dockerfile", Builder::Dockerfile),
-    ] {
-        let options: Vec<&Remedy> = rule
-            .remediation
-            .iter()
-            .filter(|r| r.builders.contains(&builder))
-            .collect();
+    for (label, builder) in
+        [("Nixpacks", Builder::Nixpacks), ("Railpack", Builder::Railpack), ("Dockerfile", Builder::Dockerfile)]
+    {
+        let options: Vec<&Remedy> = rule.remediation.iter().filter(|r| r.builders.contains(&builder)).collect();
         if !options.is_empty() {
             sections.push((label, options));
         }
     }
-    let any: Vec<&Remedy> = rule
-        .remediation
-        .iter()
-        .filter(|r| r.builders.is_empty())
-        .collect();
+    let any: Vec<&Remedy> = rule.remediation.iter().filter(|r| r.builders.is_empty()).collect();
     if !any.is_empty() {
         sections.push(("Any builder", any));
     }
@@ -44,13 +34,7 @@ fn plain(rule: &Rule, text: &str) -> String {
 /// `buildmedic explain ID`: the whole page as terminal text.
 pub fn explain_text(rule: &Rule, docs_url: &str) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}  [{} · {}]",
-        rule.id,
-        rule.severity.as_str(),
-        rule.kind.as_str()
-    );
+    let _ = writeln!(out, "{}  [{} · {}]", rule.id, rule.severity.as_str(), rule.kind.as_str());
     let _ = writeln!(out, "{}", plain(rule, &rule.title));
     let _ = writeln!(out);
     let _ = writeln!(out, "What the log says");
@@ -66,10 +50,7 @@ pub fn explain_text(rule: &Rule, docs_url: &str) -> String {
         if paragraph.is_empty() {
             continue;
         }
-        if paragraph
-            .lines()
-            .any(|l| l.trim_start().starts_with("- ") || l.trim_start().starts_with("* "))
-        {
+        if paragraph.lines().any(|l| l.trim_start().starts_with("- ") || l.trim_start().starts_with("* ")) {
             // Keep lists as they are written, indented.
             for line in paragraph.lines() {
                 let _ = writeln!(out, "  {line}");
@@ -88,10 +69,7 @@ pub fn explain_text(rule: &Rule, docs_url: &str) -> String {
         for (i, r) in options.iter().enumerate() {
             let _ = writeln!(out, "  {}. {}", i + 1, plain(rule, &r.title));
             for step in &r.steps {
-                for (j, line) in super::card::wrap(&plain(rule, step), 72)
-                    .into_iter()
-                    .enumerate()
-                {
+                for (j, line) in super::card::wrap(&plain(rule, step), 72).into_iter().enumerate() {
                     let _ = writeln!(out, "     {} {line}", if j == 0 { "-" } else { " " });
                 }
             }
@@ -140,35 +118,16 @@ pub fn markdown_html(markdown: &str) -> String {
     use pulldown_cmark::{html, CowStr, Event, Parser, Tag};
     let safe = |url: &str| {
         let lower = url.trim().to_ascii_lowercase();
-        lower.starts_with("https://")
-            || lower.starts_with("http://")
-            || lower.starts_with('#')
-            || !lower.contains(':')
+        lower.starts_with("https://") || lower.starts_with("http://") || lower.starts_with('#') || !lower.contains(':')
     };
     let events = Parser::new(markdown).map(|event| match event {
         Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
-        Event::Start(Tag::Link {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) if !safe(&dest_url) => Event::Start(Tag::Link {
-            link_type,
-            dest_url: CowStr::from("#"),
-            title,
-            id,
-        }),
-        Event::Start(Tag::Image {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) if !safe(&dest_url) => Event::Start(Tag::Image {
-            link_type,
-            dest_url: CowStr::from("#"),
-            title,
-            id,
-        }),
+        Event::Start(Tag::Link { link_type, dest_url, title, id }) if !safe(&dest_url) => {
+            Event::Start(Tag::Link { link_type, dest_url: CowStr::from("#"), title, id })
+        }
+        Event::Start(Tag::Image { link_type, dest_url, title, id }) if !safe(&dest_url) => {
+            Event::Start(Tag::Image { link_type, dest_url: CowStr::from("#"), title, id })
+        }
         other => other,
     });
     let mut out = String::new();

@@ -73,7 +73,13 @@ fn index(catalog: &Catalog) -> String {
         "<p><label for=\"filter\">Filter the list</label><br><input type=\"search\" id=\"filter\" placeholder=\"e.g. pnpm, lockfile, python/\" autocomplete=\"off\"></p>"
     );
     for (group, rules) in &groups {
-        let _ = writeln!(body, "<section class=\"group\" data-group=\"{}\">\n<h2 id=\"{}\">{}</h2>\n<ul class=\"rules\">", esc(group), esc(group), esc(group));
+        let _ = writeln!(
+            body,
+            "<section class=\"group\" data-group=\"{}\">\n<h2 id=\"{}\">{}</h2>\n<ul class=\"rules\">",
+            esc(group),
+            esc(group),
+            esc(group)
+        );
         for rule in rules {
             let title = fill(&rule.title, rule, &BTreeMap::new());
             let search = format!("{} {} {}", rule.id, title, rule.severity.as_str()).to_lowercase();
@@ -90,10 +96,7 @@ fn index(catalog: &Catalog) -> String {
         }
         let _ = writeln!(body, "</ul>\n</section>");
     }
-    let _ = writeln!(
-        body,
-        "<p id=\"none\" hidden>No rule matches the filter.</p>"
-    );
+    let _ = writeln!(body, "<p id=\"none\" hidden>No rule matches the filter.</p>");
     body.push_str(
         r#"<script>
 (function () {
@@ -148,12 +151,7 @@ fn rule_page(rule: &Rule) -> String {
     for (label, options) in remedy_sections(rule) {
         let _ = writeln!(body, "<h3>{}</h3>", esc(label));
         for (i, r) in options.iter().enumerate() {
-            let _ = writeln!(
-                body,
-                "<div class=\"option\">\n<h4>{}. {}</h4>\n<ol>",
-                i + 1,
-                esc(&text(&r.title))
-            );
+            let _ = writeln!(body, "<div class=\"option\">\n<h4>{}. {}</h4>\n<ol>", i + 1, esc(&text(&r.title)));
             for step in &r.steps {
                 let _ = writeln!(body, "<li>{}</li>", inline_markdown(&text(step)));
             }
@@ -162,11 +160,7 @@ fn rule_page(rule: &Rule) -> String {
                 if let Some(file) = &r.file {
                     let _ = writeln!(body, "<p class=\"file\">In <code>{}</code>:</p>", esc(file));
                 }
-                let _ = writeln!(
-                    body,
-                    "<pre><code>{}</code></pre>",
-                    esc(text(snippet).trim_end())
-                );
+                let _ = writeln!(body, "<pre><code>{}</code></pre>", esc(text(snippet).trim_end()));
             }
             if let Some(t) = &r.tradeoffs {
                 let _ = writeln!(
@@ -180,12 +174,7 @@ fn rule_page(rule: &Rule) -> String {
     }
     let _ = writeln!(body, "<h2>Links</h2>\n<ul>");
     for link in &rule.links {
-        let _ = writeln!(
-            body,
-            "<li><a href=\"{}\">{}</a></li>",
-            esc(&safe_url(&link.url)),
-            esc(&link.title)
-        );
+        let _ = writeln!(body, "<li><a href=\"{}\">{}</a></li>", esc(&safe_url(&link.url)), esc(&link.title));
     }
     let _ = writeln!(body, "</ul>");
     let _ = writeln!(body, "<h2>Patterns</h2>\n<p>buildmedic matches these regular expressions against each log line, after removing timestamps, BuildKit prefixes and colour codes.</p>");
@@ -193,14 +182,10 @@ fn rule_page(rule: &Rule) -> String {
         let _ = writeln!(body, "<pre><code>{}</code></pre>", esc(p.regex.as_str()));
     }
     if !rule.explains.is_empty() {
-        let _ = writeln!(body, "<p>When this failure is found, these findings are shown as its consequences:</p>\n<ul>");
+        let _ =
+            writeln!(body, "<p>When this failure is found, these findings are shown as its consequences:</p>\n<ul>");
         for id in &rule.explains {
-            let _ = writeln!(
-                body,
-                "<li><a href=\"../../{}/index.html\"><code>{}</code></a></li>",
-                esc(id),
-                esc(id)
-            );
+            let _ = writeln!(body, "<li><a href=\"../../{}/index.html\"><code>{}</code></a></li>", esc(id), esc(id));
         }
         let _ = writeln!(body, "</ul>");
     }
@@ -211,11 +196,7 @@ fn rule_page(rule: &Rule) -> String {
 fn inline_markdown(text: &str) -> String {
     let html = markdown_html(text);
     let trimmed = html.trim();
-    trimmed
-        .strip_prefix("<p>")
-        .and_then(|s| s.strip_suffix("</p>"))
-        .unwrap_or(trimmed)
-        .to_string()
+    trimmed.strip_prefix("<p>").and_then(|s| s.strip_suffix("</p>")).unwrap_or(trimmed).to_string()
 }
 
 fn safe_url(url: &str) -> String {

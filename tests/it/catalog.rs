@@ -11,17 +11,8 @@ fn catalog() -> Catalog {
 fn every_rule_passes_its_examples_and_conventions() {
     let catalog = catalog();
     let outcome = buildmedic::selftest::test_catalog(&catalog, None);
-    let report: Vec<String> = outcome
-        .failures
-        .iter()
-        .map(|f| format!("{}: {}", f.rule, f.message))
-        .collect();
-    assert!(
-        report.is_empty(),
-        "{} failures:\n{}",
-        report.len(),
-        report.join("\n")
-    );
+    let report: Vec<String> = outcome.failures.iter().map(|f| format!("{}: {}", f.rule, f.message)).collect();
+    assert!(report.is_empty(), "{} failures:\n{}", report.len(), report.join("\n"));
     assert!(outcome.examples >= catalog.rules.len() * 3);
 }
 
@@ -29,15 +20,8 @@ fn every_rule_passes_its_examples_and_conventions() {
 fn every_taxonomy_id_has_a_rule() {
     let catalog = catalog();
     let ids = std::fs::read_to_string(root().join("tests/taxonomy-ids.txt")).unwrap();
-    let missing: Vec<&str> = ids
-        .lines()
-        .filter(|id| !id.is_empty() && catalog.get(id).is_none())
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "no rule for {} taxonomy ids: {missing:?}",
-        missing.len()
-    );
+    let missing: Vec<&str> = ids.lines().filter(|id| !id.is_empty() && catalog.get(id).is_none()).collect();
+    assert!(missing.is_empty(), "no rule for {} taxonomy ids: {missing:?}", missing.len());
 }
 
 /// The checked-in id list follows the shared taxonomy when it is beside the
@@ -49,11 +33,7 @@ fn the_taxonomy_id_list_is_current() {
         return;
     };
     let re = regex::Regex::new(r"(?m)^\| `([a-z]+/[a-z0-9-]+)`").unwrap();
-    let ids: Vec<&str> = re
-        .captures_iter(&text)
-        .filter_map(|c| c.get(1))
-        .map(|m| m.as_str())
-        .collect();
+    let ids: Vec<&str> = re.captures_iter(&text).filter_map(|c| c.get(1)).map(|m| m.as_str()).collect();
     let listed = std::fs::read_to_string(root().join("tests/taxonomy-ids.txt")).unwrap();
     let listed: Vec<&str> = listed.lines().collect();
     assert_eq!(
@@ -68,20 +48,13 @@ fn every_regex_has_a_required_literal_for_the_fast_path() {
     let mut slow = Vec::new();
     for rule in &catalog.rules {
         for (i, p) in rule.patterns.iter().enumerate() {
-            let best = p
-                .literals
-                .as_deref()
-                .map_or(0, buildmedic::catalog::literal::score);
+            let best = p.literals.as_deref().map_or(0, buildmedic::catalog::literal::score);
             if best < buildmedic::catalog::lint::MIN_LITERAL {
                 slow.push(format!("{} patterns[{i}] `{}`", rule.id, p.regex.as_str()));
             }
         }
     }
-    assert!(
-        slow.is_empty(),
-        "patterns without a 4-byte required literal:\n{}",
-        slow.join("\n")
-    );
+    assert!(slow.is_empty(), "patterns without a 4-byte required literal:\n{}", slow.join("\n"));
 }
 
 #[test]
@@ -117,16 +90,7 @@ found 0 vulnerabilities
         .findings
         .iter()
         .filter(|f| catalog.rules[f.rule].severity == buildmedic::catalog::Severity::Error)
-        .map(|f| {
-            format!(
-                "{} at line {}: {}",
-                catalog.rules[f.rule].id, f.line.number, f.line.text
-            )
-        })
+        .map(|f| format!("{} at line {}: {}", catalog.rules[f.rule].id, f.line.number, f.line.text))
         .collect();
-    assert!(
-        errors.is_empty(),
-        "noise raised errors:\n{}",
-        errors.join("\n")
-    );
+    assert!(errors.is_empty(), "noise raised errors:\n{}", errors.join("\n"));
 }

@@ -7,10 +7,7 @@ const HIT: &[u8] = b"error: externally-managed-environment";
 fn top(out: &crate::support::Out) -> (String, u64) {
     let doc = out.json();
     let f = &doc["findings"][0];
-    (
-        f["rule"].as_str().unwrap_or_default().to_string(),
-        f["line"].as_u64().unwrap_or_default(),
-    )
+    (f["rule"].as_str().unwrap_or_default().to_string(), f["line"].as_u64().unwrap_or_default())
 }
 
 #[test]
@@ -27,23 +24,14 @@ fn invalid_utf8_and_nul_bytes_are_data() {
     let mut log2 = log.clone();
     log2.extend_from_slice(HIT);
     let out = run(&["--format", "json"], &log2);
-    assert_eq!(
-        top(&out),
-        ("python/externally-managed-environment".into(), 4)
-    );
+    assert_eq!(top(&out), ("python/externally-managed-environment".into(), 4));
 }
 
 #[test]
 fn binary_garbage_is_read_without_error() {
-    let garbage: Vec<u8> = (0..200_000u32)
-        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
-        .collect();
+    let garbage: Vec<u8> = (0..200_000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
     let out = run(&["--format", "json"], &garbage);
-    assert!(
-        out.code == 0 || out.code == 1 || out.code == 3,
-        "{}",
-        out.stderr
-    );
+    assert!(out.code == 0 || out.code == 1 || out.code == 3, "{}", out.stderr);
     assert!(out.stderr.is_empty());
 }
 
@@ -54,30 +42,17 @@ fn a_50_mb_line_is_cut_and_numbering_stays_exact() {
     log.extend_from_slice(HIT);
     log.push(b'\n');
     let out = run(&["--format", "json"], &log);
-    assert_eq!(
-        top(&out),
-        ("python/externally-managed-environment".into(), 3)
-    );
+    assert_eq!(top(&out), ("python/externally-managed-environment".into(), 3));
     assert_eq!(out.json()["inputs"][0]["lines"], 3);
 }
 
 #[test]
 fn crlf_and_progress_redraws() {
-    let log = b"Downloading 10%\rDownloading 90%\rdone\r\n"
-        .iter()
-        .chain(HIT)
-        .chain(b"\r\n")
-        .copied()
-        .collect::<Vec<u8>>();
+    let log =
+        b"Downloading 10%\rDownloading 90%\rdone\r\n".iter().chain(HIT).chain(b"\r\n").copied().collect::<Vec<u8>>();
     let out = run(&["--format", "json"], &log);
-    assert_eq!(
-        top(&out),
-        ("python/externally-managed-environment".into(), 2)
-    );
-    assert_eq!(
-        out.json()["findings"][0]["text"],
-        "error: externally-managed-environment"
-    );
+    assert_eq!(top(&out), ("python/externally-managed-environment".into(), 2));
+    assert_eq!(out.json()["findings"][0]["text"], "error: externally-managed-environment");
 }
 
 #[test]
@@ -91,12 +66,7 @@ fn ansi_colour_codes_do_not_hide_a_match() {
 fn missing_file_and_directory_are_clear_errors() {
     let out = run(&["/no/such/build.log"], b"");
     assert_eq!(out.code, 2);
-    assert!(
-        out.stderr
-            .contains("cannot read /no/such/build.log: no such file or directory"),
-        "{}",
-        out.stderr
-    );
+    assert!(out.stderr.contains("cannot read /no/such/build.log: no such file or directory"), "{}", out.stderr);
     let dir = tempfile::tempdir().unwrap();
     let out = run(&[dir.path().to_str().unwrap()], b"");
     assert_eq!(out.code, 2);
@@ -106,18 +76,8 @@ fn missing_file_and_directory_are_clear_errors() {
 #[test]
 fn one_bad_input_among_several_still_diagnoses_the_others() {
     let dir = tempfile::tempdir().unwrap();
-    let good = crate::support::write(
-        dir.path(),
-        "good.log",
-        "error: externally-managed-environment\n",
-    );
-    let out = run(
-        &["--format", "json", "/no/such.log", good.to_str().unwrap()],
-        b"",
-    );
+    let good = crate::support::write(dir.path(), "good.log", "error: externally-managed-environment\n");
+    let out = run(&["--format", "json", "/no/such.log", good.to_str().unwrap()], b"");
     assert_eq!(out.code, 2);
-    assert_eq!(
-        out.json()["findings"][0]["rule"],
-        "python/externally-managed-environment"
-    );
+    assert_eq!(out.json()["findings"][0]["rule"], "python/externally-managed-environment");
 }

@@ -8,25 +8,11 @@ use buildmedic::render::{rule_url, site};
 fn explain_prints_every_section_and_every_fix() {
     let out = run(&["explain", "python/externally-managed-environment"], b"");
     assert_eq!(out.code, 0);
-    for section in [
-        "What the log says",
-        "Why",
-        "How to fix it",
-        "  Nixpacks",
-        "  Railpack",
-        "  Dockerfile",
-        "Links",
-    ] {
-        assert!(
-            out.stdout.contains(section),
-            "missing {section}:\n{}",
-            out.stdout
-        );
+    for section in ["What the log says", "Why", "How to fix it", "  Nixpacks", "  Railpack", "  Dockerfile", "Links"] {
+        assert!(out.stdout.contains(section), "missing {section}:\n{}", out.stdout);
     }
     let catalog = Catalog::load(&[]).unwrap();
-    let rule = catalog
-        .get("python/externally-managed-environment")
-        .unwrap();
+    let rule = catalog.get("python/externally-managed-environment").unwrap();
     for r in &rule.remediation {
         assert!(out.stdout.contains(&r.title), "missing option {}", r.title);
     }
@@ -37,12 +23,7 @@ fn explain_prints_every_section_and_every_fix() {
 fn explain_suggests_the_nearest_id() {
     let out = run(&["explain", "python/externaly-managed-enviroment"], b"");
     assert_eq!(out.code, 2);
-    assert!(
-        out.stderr
-            .contains("did you mean `python/externally-managed-environment`?"),
-        "{}",
-        out.stderr
-    );
+    assert!(out.stderr.contains("did you mean `python/externally-managed-environment`?"), "{}", out.stderr);
     let out = run(&["explain", "zzzzzzzz/qqqqqqq"], b"");
     assert_eq!(out.code, 2);
     assert!(!out.stderr.contains("did you mean"));
@@ -51,36 +32,17 @@ fn explain_suggests_the_nearest_id() {
 #[test]
 fn every_url_the_tool_prints_is_a_page_the_site_has() {
     let catalog = Catalog::load(&[]).unwrap();
-    let files: Vec<String> = site::site(&catalog)
-        .into_iter()
-        .map(|(path, _)| path)
-        .collect();
+    let files: Vec<String> = site::site(&catalog).into_iter().map(|(path, _)| path).collect();
     let base = "https://docs.example.org/bm";
     for rule in &catalog.rules {
         let url = rule_url(base, &rule.id);
         let path = url.strip_prefix(&format!("{base}/")).unwrap();
-        assert!(
-            files.contains(&format!("{path}index.html")),
-            "{url} has no page"
-        );
+        assert!(files.contains(&format!("{path}index.html")), "{url} has no page");
     }
     // And the URLs in real output use the same scheme.
-    let out = run(
-        &[
-            "--format",
-            "json",
-            "--docs-url",
-            base,
-            &fixture("nixpacks-pip-externally-managed.log"),
-        ],
-        b"",
-    );
+    let out = run(&["--format", "json", "--docs-url", base, &fixture("nixpacks-pip-externally-managed.log")], b"");
     for f in out.json()["findings"].as_array().unwrap() {
-        let path = f["url"]
-            .as_str()
-            .unwrap()
-            .strip_prefix(&format!("{base}/"))
-            .unwrap();
+        let path = f["url"].as_str().unwrap().strip_prefix(&format!("{base}/")).unwrap();
         assert!(files.contains(&format!("{path}index.html")), "{path}");
     }
 }
@@ -93,11 +55,7 @@ fn site_writes_an_index_and_one_page_per_rule() {
     let index = std::fs::read_to_string(dir.path().join("index.html")).unwrap();
     assert!(index.contains("<h2 id=\"python\">python</h2>"));
     assert!(index.contains("id=\"filter\""));
-    let page = std::fs::read_to_string(
-        dir.path()
-            .join("rules/node/pnpm-outdated-lockfile/index.html"),
-    )
-    .unwrap();
+    let page = std::fs::read_to_string(dir.path().join("rules/node/pnpm-outdated-lockfile/index.html")).unwrap();
     assert!(page.contains("<h2>How to fix it</h2>") && page.contains("ERR_PNPM_OUTDATED_LOCKFILE"));
     for html in [&index, &page] {
         assert!(!html.contains("<link "), "no external stylesheets");
@@ -136,47 +94,20 @@ examples:
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "evil/markup.yaml", rule);
     let out_dir = tempfile::tempdir().unwrap();
-    let out = run(
-        &[
-            "--rules",
-            dir.path().to_str().unwrap(),
-            "site",
-            "--out",
-            out_dir.path().to_str().unwrap(),
-        ],
-        b"",
-    );
+    let out = run(&["--rules", dir.path().to_str().unwrap(), "site", "--out", out_dir.path().to_str().unwrap()], b"");
     assert_eq!(out.code, 0, "{}", out.stderr);
     for path in ["index.html", "rules/evil/markup/index.html"] {
         let html = std::fs::read_to_string(out_dir.path().join(path)).unwrap();
-        for bad in [
-            "<script>alert",
-            "<img src=x",
-            "<b>",
-            "<em>",
-            "<iframe",
-            "javascript:",
-            "</code></pre><script>",
-        ] {
+        for bad in ["<script>alert", "<img src=x", "<b>", "<em>", "<iframe", "javascript:", "</code></pre><script>"] {
             assert!(!html.contains(bad), "{path} contains {bad}");
         }
-        assert!(
-            html.contains("&lt;script&gt;"),
-            "{path} does not show the text escaped"
-        );
+        assert!(html.contains("&lt;script&gt;"), "{path} does not show the text escaped");
     }
 }
 
 #[test]
 fn markdown_output_is_ready_to_paste() {
-    let out = run(
-        &[
-            "--format",
-            "markdown",
-            &fixture("dockerfile-pnpm-outdated-lockfile.log"),
-        ],
-        b"",
-    );
+    let out = run(&["--format", "markdown", &fixture("dockerfile-pnpm-outdated-lockfile.log")], b"");
     assert_eq!(out.code, 1);
     let md = out.stdout;
     assert!(md.starts_with("## Build failure diagnosis\n"), "{md}");

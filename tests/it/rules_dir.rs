@@ -37,63 +37,34 @@ fn user_rules_are_added_and_tested() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "team/flaky-mirror.yaml", GOOD);
     let d = dir.path().to_str().unwrap();
-    let out = run(
-        &["--rules", d, "--format", "json"],
-        b"fetch\nmirror.example.com timed out after 12s\n",
-    );
+    let out = run(&["--rules", d, "--format", "json"], b"fetch\nmirror.example.com timed out after 12s\n");
     assert_eq!(out.code, 1, "{}", out.stderr);
     let doc = out.json();
     assert_eq!(doc["findings"][0]["rule"], "team/flaky-mirror");
     assert_eq!(doc["findings"][0]["captures"]["secs"], "12");
-    assert!(doc["findings"][0]["summary"]
-        .as_str()
-        .unwrap()
-        .contains("within 12 seconds"));
+    assert!(doc["findings"][0]["summary"].as_str().unwrap().contains("within 12 seconds"));
     let test = run(&["rules", "test", d], b"");
     assert_eq!(test.code, 0, "{}", test.stdout);
-    assert!(
-        test.stdout.contains("1 rules, 3 examples"),
-        "{}",
-        test.stdout
-    );
+    assert!(test.stdout.contains("1 rules, 3 examples"), "{}", test.stdout);
 }
 
 #[test]
 fn a_user_rule_replaces_the_embedded_rule_with_its_id() {
     let dir = tempfile::tempdir().unwrap();
     let replaced = GOOD.replace("team/flaky-mirror", "python/externally-managed-environment");
-    write(
-        dir.path(),
-        "python/externally-managed-environment.yaml",
-        &replaced,
-    );
-    let out = run(
-        &["--rules", dir.path().to_str().unwrap(), "--format", "json"],
-        b"error: externally-managed-environment\n",
-    );
-    assert_eq!(
-        out.code, 0,
-        "the replacement no longer matches pip's line: {}",
-        out.stdout
-    );
+    write(dir.path(), "python/externally-managed-environment.yaml", &replaced);
+    let out =
+        run(&["--rules", dir.path().to_str().unwrap(), "--format", "json"], b"error: externally-managed-environment\n");
+    assert_eq!(out.code, 0, "the replacement no longer matches pip's line: {}", out.stdout);
 }
 
 #[test]
 fn rules_test_reports_a_rule_that_fails_its_examples() {
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "team/flaky-mirror.yaml",
-        &GOOD.replace("answered in 3s", "timed out after 1s"),
-    );
+    write(dir.path(), "team/flaky-mirror.yaml", &GOOD.replace("answered in 3s", "timed out after 1s"));
     let out = run(&["rules", "test", dir.path().to_str().unwrap()], b"");
     assert_eq!(out.code, 1);
-    assert!(
-        out.stdout
-            .contains("FAIL team/flaky-mirror: examples.no_match[0] matched"),
-        "{}",
-        out.stdout
-    );
+    assert!(out.stdout.contains("FAIL team/flaky-mirror: examples.no_match[0] matched"), "{}", out.stdout);
 }
 
 #[test]
@@ -118,54 +89,35 @@ fn missing_field() {
     let text = GOOD.replace("title: The company mirror timed out\n", "");
     let (code, err) = broken("team/flaky-mirror.yaml", &text);
     assert_eq!(code, 2);
-    assert!(
-        err.contains("missing field `title`") && err.contains("rule team/flaky-mirror"),
-        "{err}"
-    );
+    assert!(err.contains("missing field `title`") && err.contains("rule team/flaky-mirror"), "{err}");
 }
 
 #[test]
 fn wrong_type_and_bad_severity() {
-    let (code, err) = broken(
-        "team/flaky-mirror.yaml",
-        &GOOD.replace("severity: error", "severity: fatal"),
-    );
+    let (code, err) = broken("team/flaky-mirror.yaml", &GOOD.replace("severity: error", "severity: fatal"));
     assert_eq!(code, 2);
     assert!(err.contains("severity") && err.contains("fatal"), "{err}");
-    let (code, err) = broken(
-        "team/flaky-mirror.yaml",
-        &GOOD.replace("steps: [Redeploy.]", "steps: 3"),
-    );
+    let (code, err) = broken("team/flaky-mirror.yaml", &GOOD.replace("steps: [Redeploy.]", "steps: 3"));
     assert_eq!(code, 2);
     assert!(err.contains("steps"), "{err}");
 }
 
 #[test]
 fn a_regex_that_does_not_compile_names_the_rule() {
-    let (code, err) = broken(
-        "team/flaky-mirror.yaml",
-        &GOOD.replace("(?P<secs>\\d+)s", "(?P<secs>\\d+s"),
-    );
+    let (code, err) = broken("team/flaky-mirror.yaml", &GOOD.replace("(?P<secs>\\d+)s", "(?P<secs>\\d+s"));
     assert_eq!(code, 2);
     assert!(
-        err.contains("rule team/flaky-mirror")
-            && err.contains("patterns[0].regex")
-            && err.contains("does not compile"),
+        err.contains("rule team/flaky-mirror") && err.contains("patterns[0].regex") && err.contains("does not compile"),
         "{err}"
     );
 }
 
 #[test]
 fn a_huge_regex_is_refused_with_a_clear_error() {
-    let (code, err) = broken(
-        "team/flaky-mirror.yaml",
-        &GOOD.replace("timed out after", "timed out \\w{1000}\\w{1000} after"),
-    );
+    let (code, err) =
+        broken("team/flaky-mirror.yaml", &GOOD.replace("timed out after", "timed out \\w{1000}\\w{1000} after"));
     assert_eq!(code, 2);
-    assert!(
-        err.contains("rule team/flaky-mirror") && err.contains("compiles to more than"),
-        "{err}"
-    );
+    assert!(err.contains("rule team/flaky-mirror") && err.contains("compiles to more than"), "{err}");
 }
 
 #[test]
@@ -175,21 +127,12 @@ fn duplicate_ids() {
     write(dir.path(), "b/two.yaml", GOOD);
     let out = run(&["--rules", dir.path().to_str().unwrap()], b"x\n");
     assert_eq!(out.code, 2);
-    assert!(
-        out.stderr.contains("duplicate id") && out.stderr.contains("rule team/flaky-mirror"),
-        "{}",
-        out.stderr
-    );
+    assert!(out.stderr.contains("duplicate id") && out.stderr.contains("rule team/flaky-mirror"), "{}", out.stderr);
 }
 
 #[test]
 fn a_missing_rules_directory() {
     let out = run(&["--rules", "/no/such/rules"], b"x\n");
     assert_eq!(out.code, 2);
-    assert!(
-        out.stderr
-            .contains("--rules /no/such/rules: no such directory"),
-        "{}",
-        out.stderr
-    );
+    assert!(out.stderr.contains("--rules /no/such/rules: no such directory"), "{}", out.stderr);
 }

@@ -18,11 +18,7 @@ impl Out {
 }
 
 pub fn fixture(name: &str) -> String {
-    root()
-        .join("tests/fixtures")
-        .join(name)
-        .display()
-        .to_string()
+    root().join("tests/fixtures").join(name).display().to_string()
 }
 
 pub fn root() -> PathBuf {
@@ -51,13 +47,7 @@ pub fn run_env(args: &[&str], stdin: &[u8], env: &buildmedic::Env) -> Out {
 /// variables, colour, pipes).
 pub fn command() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_buildmedic"));
-    for var in [
-        "NO_COLOR",
-        "CLICOLOR",
-        "CLICOLOR_FORCE",
-        "BUILDMEDIC_DOCS_URL",
-        "TERM",
-    ] {
+    for var in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "BUILDMEDIC_DOCS_URL", "TERM"] {
         cmd.env_remove(var);
     }
     cmd
@@ -72,10 +62,7 @@ pub fn snapshot(name: &str, actual: &str) {
         return;
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "snapshot {} missing ({e}); run with UPDATE_SNAPSHOTS=1 to create it",
-            path.display()
-        )
+        panic!("snapshot {} missing ({e}); run with UPDATE_SNAPSHOTS=1 to create it", path.display())
     });
     if expected != actual {
         panic!(
@@ -87,10 +74,7 @@ pub fn snapshot(name: &str, actual: &str) {
 
 /// Rewrites the machine-specific fixture path in output to a stable one.
 pub fn stable(text: &str) -> String {
-    text.replace(
-        &root().join("tests/fixtures").display().to_string(),
-        "tests/fixtures",
-    )
+    text.replace(&root().join("tests/fixtures").display().to_string(), "tests/fixtures")
 }
 
 pub fn write(dir: &Path, rel: &str, text: &str) -> PathBuf {
