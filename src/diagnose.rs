@@ -128,6 +128,9 @@ pub struct Options {
 
 struct Pending {
     pattern: PatternRef,
+    /// The pattern's `near` and `unless` regexes, resolved for this hit.
+    near: Vec<Regex>,
+    unless: Vec<Regex>,
     line: ShownLine,
     step: Option<Step>,
     /// Last line number that can still settle a condition.
@@ -148,7 +151,8 @@ pub struct Diagnoser<'a> {
     matcher: &'a Matcher,
     options: Options,
     context: Context,
-    ring: VecDeque<ShownLine>,
+    /// Recent lines: as shown, and the real (unmasked) text conditions see.
+    ring: VecDeque<(ShownLine, String)>,
     ring_size: usize,
     pending: VecDeque<Pending>,
     found: Vec<Option<Accumulator>>,
@@ -227,7 +231,7 @@ impl<'a> Diagnoser<'a> {
             });
         }
         if !self.pending.is_empty() {
-            self.advance_pending(&this);
+            self.advance_pending(this.number);
         }
 
         let hits = std::mem::take(&mut self.hits);
@@ -245,19 +249,31 @@ impl<'a> Diagnoser<'a> {
         if self.ring.len() >= self.ring_size {
             self.ring.pop_front();
         }
-        self.ring.push_back(this);
+        let real = if self.options.redact { cut(&self.text) } else { this.text.clone() };
+        self.ring.push_back((this, real));
     }
 
     fn consider(&mut self, pref: PatternRef, line: ShownLine, step: Option<Step>) {
-        let Some(pattern) = self.catalog.rules.get(pref.rule).and_then(|r| r.patterns.get(pref.pattern)) else {
+        let Some(rule) = self.catalog.rules.get(pref.rule) else { return };
+        let Some(pattern) = rule.patterns.get(pref.pattern) else { return };
+        if pattern.near.is_empty() && pattern.unless.is_empty() {
+            let before_context = self.before_context();
+            self.accept(pref, line, step, before_context);
             return;
-        };
-        let window = |before: usize| self.ring.iter().rev().take(before);
-        if pattern.unless.iter().any(|c| window(c.before).any(|l| c.regex.is_match(&l.text))) {
+        }
+        let templated = pattern.near.iter().chain(&pattern.unless).any(|c| c.template.is_some());
+        let captures = if templated { captures_of(rule, pref.pattern, &self.text) } else { BTreeMap::new() };
+        let near: Vec<Regex> = pattern.near.iter().map(|c| c.resolve(&captures)).collect();
+        let unless: Vec<Regex> = pattern.unless.iter().map(|c| c.resolve(&captures)).collect();
+        let window = |before: usize| self.ring.iter().rev().take(before).map(|(_, real)| real.as_str());
+        if pattern.unless.iter().zip(&unless).any(|(c, re)| window(c.before).any(|t| re.is_match(t))) {
             return;
         }
         let near_ok: Vec<bool> =
-            pattern.near.iter().map(|c| window(c.before).any(|l| c.regex.is_match(&l.text))).collect();
+            pattern.near.iter().zip(&near).map(|(c, re)| window(c.before).any(|t| re.is_match(t))).collect();
+        if pattern.near.iter().zip(&near_ok).any(|(c, ok)| !ok && c.after == 0) {
+            return;
+        }
         let wait = pattern
             .near
             .iter()
@@ -267,35 +283,44 @@ impl<'a> Diagnoser<'a> {
             .chain(pattern.unless.iter().map(|c| c.after))
             .max()
             .unwrap_or(0);
-        if pattern.near.iter().zip(&near_ok).any(|(c, ok)| !ok && c.after == 0) {
-            return;
-        }
-        let before_context = self.ring.iter().rev().take(self.options.context).rev().cloned().collect();
+        let before_context = self.before_context();
         if wait == 0 {
             self.accept(pref, line, step, before_context);
         } else if self.pending.len() < MAX_PENDING {
             let deadline = line.number + wait as u64;
-            self.pending.push_back(Pending { pattern: pref, line, step, deadline, near_ok, before_context });
+            self.pending.push_back(Pending {
+                pattern: pref,
+                near,
+                unless,
+                line,
+                step,
+                deadline,
+                near_ok,
+                before_context,
+            });
         }
     }
 
+    fn before_context(&self) -> Vec<ShownLine> {
+        self.ring.iter().rev().take(self.options.context).rev().map(|(shown, _)| shown.clone()).collect()
+    }
+
     /// Lets pending hits look at one more line; settles those that can be.
-    fn advance_pending(&mut self, line: &ShownLine) {
+    fn advance_pending(&mut self, number: u64) {
+        let text = self.text.as_str();
         let mut settled = Vec::new();
         let mut i = 0;
         while i < self.pending.len() {
-            let Some(p) = self.pending.get_mut(i) else {
-                break;
-            };
+            let Some(p) = self.pending.get_mut(i) else { break };
             let Some(pattern) = self.catalog.rules.get(p.pattern.rule).and_then(|r| r.patterns.get(p.pattern.pattern))
             else {
                 i += 1;
                 continue;
             };
-            let distance = line.number.saturating_sub(p.line.number).max(1) as usize;
-            let vetoed = pattern.unless.iter().any(|c| distance <= c.after && c.regex.is_match(&line.text));
-            for (c, ok) in pattern.near.iter().zip(p.near_ok.iter_mut()) {
-                if !*ok && distance <= c.after && c.regex.is_match(&line.text) {
+            let distance = number.saturating_sub(p.line.number).max(1) as usize;
+            let vetoed = pattern.unless.iter().zip(&p.unless).any(|(c, re)| distance <= c.after && re.is_match(text));
+            for ((c, re), ok) in pattern.near.iter().zip(&p.near).zip(p.near_ok.iter_mut()) {
+                if !*ok && distance <= c.after && re.is_match(text) {
                     *ok = true;
                 }
             }
@@ -304,10 +329,8 @@ impl<'a> Diagnoser<'a> {
             if vetoed {
                 self.pending.remove(i);
             } else if all_near && !unless_open {
-                if let Some(p) = self.pending.remove(i) {
-                    settled.push(p);
-                }
-            } else if line.number >= p.deadline {
+                settled.extend(self.pending.remove(i));
+            } else if number >= p.deadline {
                 let done = self.pending.remove(i);
                 if all_near {
                     settled.extend(done);

@@ -42,7 +42,11 @@ pub struct Pattern {
 
 #[derive(Debug)]
 pub struct Condition {
+    /// The compiled regex; for a template, with every placeholder as `.+?`.
     pub regex: Regex,
+    /// The source, when it uses `{capture}` placeholders of its pattern:
+    /// filled in (escaped) with the hit's captures at match time.
+    pub template: Option<String>,
     pub before: usize,
     pub after: usize,
 }
@@ -83,6 +87,18 @@ pub struct FieldError {
     pub message: String,
     /// Text to look for in the file to report a line number.
     pub needle: Option<String>,
+}
+
+impl Condition {
+    /// The regex for one hit: the template filled in with its captures.
+    pub fn resolve(&self, captures: &BTreeMap<String, String>) -> Regex {
+        let Some(template) = &self.template else { return self.regex.clone() };
+        let mut source = template.clone();
+        for (name, value) in captures {
+            source = source.replace(&format!("{{{name}}}"), &regex::escape(value));
+        }
+        RegexBuilder::new(&source).size_limit(REGEX_SIZE_LIMIT).build().unwrap_or_else(|_| self.regex.clone())
+    }
 }
 
 impl Rule {
@@ -166,6 +182,7 @@ fn compile_regex(source: &str, field: &str) -> Result<Regex, FieldError> {
 fn compile_pattern(raw: RawPattern, field: &str) -> Result<Pattern, FieldError> {
     let regex = compile_regex(&raw.regex, &format!("{field}.regex"))?;
     let literals = regex_syntax::Parser::new().parse(&raw.regex).ok().and_then(|hir| required_literals(&hir));
+    let names: Vec<String> = regex.capture_names().flatten().map(str::to_string).collect();
     let conditions = |list: Vec<RawCondition>, name: &str| -> Result<Vec<Condition>, FieldError> {
         list.into_iter()
             .enumerate()
@@ -185,8 +202,14 @@ fn compile_pattern(raw: RawPattern, field: &str) -> Result<Pattern, FieldError> 
                         needle: None,
                     });
                 }
+                let templated = names.iter().any(|n| c.regex.contains(&format!("{{{n}}}")));
+                let mut generic = c.regex.clone();
+                for n in names.iter() {
+                    generic = generic.replace(&format!("{{{n}}}"), ".+?");
+                }
                 Ok(Condition {
-                    regex: compile_regex(&c.regex, &format!("{f}.regex"))?,
+                    regex: compile_regex(&generic, &format!("{f}.regex"))?,
+                    template: templated.then_some(c.regex),
                     before: c.before,
                     after: c.after,
                 })

@@ -65,6 +65,15 @@ impl Sink for Cards {
         }
         writeln!(out, "{}", t.dim(&at))?;
 
+        // Notes after the root cause stay short: what it is and where to read more.
+        if !first && rule.severity != Severity::Error {
+            for line in wrap(&v.fill(&rule.summary()), WIDTH - 2) {
+                writeln!(out, "  {line}")?;
+            }
+            writeln!(out, "  {} {}", t.dim("More:"), t.link(&v.url))?;
+            return Ok(());
+        }
+
         // The log lines.
         writeln!(out)?;
         let width = f.context.iter().map(|l| l.number).max().unwrap_or(f.line.number).to_string().len();
