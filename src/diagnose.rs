@@ -470,11 +470,18 @@ pub fn captures_of(rule: &Rule, pattern: usize, text: &str) -> BTreeMap<String, 
 
 /// Orders findings best first and folds explained ones under their cause.
 pub fn rank(catalog: &Catalog, mut findings: Vec<Finding>) -> Vec<Finding> {
+    // The exit status of the failed step, from the generic failure line: a
+    // rule that explains that status (127, 137…) goes before other causes.
+    let exit_code: Option<u16> = findings
+        .iter()
+        .filter(|f| catalog.rules.get(f.rule).is_some_and(|r| r.kind == Kind::Generic))
+        .find_map(|f| f.captures.get("exit_code").and_then(|c| c.parse().ok()));
     let key = |f: &Finding| {
         let rule = catalog.rules.get(f.rule);
         let severity = rule.map_or(Severity::Info, |r| r.severity);
         let kind = rule.map_or(Kind::Generic, |r| r.kind);
-        (severity, kind, f.line.number)
+        let fits_exit = exit_code.is_some_and(|code| rule.is_some_and(|r| r.exit_codes.contains(&code)));
+        (severity, kind, !fits_exit, f.line.number)
     };
     findings.sort_by_key(key);
     let id = |f: &Finding| catalog.rules.get(f.rule).map_or("", |r| r.id.as_str());

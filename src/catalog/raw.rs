@@ -25,6 +25,10 @@ pub struct RawRule {
     /// Rules whose findings this rule's finding explains (folded under it).
     #[serde(default)]
     pub explains: Vec<String>,
+    /// Exit statuses a build step typically ends with because of this
+    /// failure (127 command not found, 137 killed…): a hint for ranking.
+    #[serde(default)]
+    pub exit_codes: Vec<u16>,
     /// Markdown; the first paragraph is the card's short explanation.
     pub explanation: String,
     /// The fixes, best first.

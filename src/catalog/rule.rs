@@ -22,6 +22,7 @@ pub struct Rule {
     pub kind: Kind,
     pub patterns: Vec<Pattern>,
     pub explains: Vec<String>,
+    pub exit_codes: Vec<u16>,
     pub explanation: String,
     pub remediation: Vec<Remedy>,
     pub links: Vec<Link>,
@@ -286,6 +287,7 @@ impl TryFrom<RawRule> for Rule {
             kind: raw.kind,
             patterns,
             explains: raw.explains,
+            exit_codes: raw.exit_codes,
             explanation: raw.explanation,
             remediation: raw
                 .remediation
