@@ -14,5 +14,7 @@ mod inputs;
 mod pages;
 #[path = "it/pipeline.rs"]
 mod pipeline;
+#[path = "it/ranking.rs"]
+mod ranking;
 #[path = "it/rules_dir.rs"]
 mod rules_dir;
