@@ -6,7 +6,7 @@ use crate::cli::{Args, Command, Format, RulesCommand};
 use crate::config::{Config, Env, Source};
 use crate::diagnose::{Diagnoser, InputReport, Options};
 use crate::error::{Error, EXIT_FINDING, EXIT_OK, EXIT_UNKNOWN_FAILURE, EXIT_USAGE};
-use crate::input::for_each_line;
+use crate::input::{for_each_chunk, for_each_line};
 use crate::matcher::Matcher;
 use crate::render::github::Github;
 use crate::render::jsonl::{hit_event, JsonLines};
@@ -265,11 +265,11 @@ fn read_input(
         let Outputs { diagnosis, log, log_closed, .. } = outputs;
         let mut reader =
             Tee { inner: input, out: log.as_deref_mut(), closed: log_closed, redact: config.redact, carry: Vec::new() };
-        for_each_line(&mut reader, |line| {
+        for_each_chunk(&mut reader, |chunk| {
             if interrupted.is_some_and(|f| f.load(Ordering::Relaxed)) {
                 return ControlFlow::Break(());
             }
-            diagnoser.feed(line);
+            diagnoser.feed_chunk(chunk);
             if streaming_events && !events_closed {
                 for (rule, first) in diagnoser.take_fresh() {
                     if hit_event(&mut **diagnosis, catalog, name, rule, &first).is_err() {
@@ -410,7 +410,18 @@ pub fn assemble(catalog: &Catalog, inputs: Vec<InputReport>) -> Report {
 
 fn rules_command(action: &RulesCommand, config: &Config, stdout: &mut dyn Write) -> Result<i32, Failure> {
     match action {
-        RulesCommand::List { group } => {
+        RulesCommand::List { group, patterns: true } => {
+            let catalog = Catalog::load(&config.rules)?;
+            let mut out = io::BufWriter::new(stdout);
+            for rule in catalog.rules.iter().filter(|r| group.as_deref().is_none_or(|g| r.group() == g)) {
+                for p in &rule.patterns {
+                    writeln!(out, "{}", p.regex.as_str()).map_err(output(EXIT_OK))?;
+                }
+            }
+            out.flush().map_err(output(EXIT_OK))?;
+            Ok(EXIT_OK)
+        }
+        RulesCommand::List { group, patterns: false } => {
             let catalog = Catalog::load(&config.rules)?;
             let mut out = io::BufWriter::new(stdout);
             let rules = catalog.rules.iter().filter(|r| group.as_deref().is_none_or(|g| r.group() == g));

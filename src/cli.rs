@@ -84,6 +84,9 @@ pub enum RulesCommand {
         /// Only the rules of this group (python, node, nixpacks, …).
         #[arg(long)]
         group: Option<String>,
+        /// Print every pattern's regex, one per line: a pattern file for `rg -f`.
+        #[arg(long)]
+        patterns: bool,
     },
     /// Run every rule's examples and check the catalogue's conventions.
     ///

@@ -12,7 +12,7 @@ use crate::normalize::LineMeta;
 use regex::Regex;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 /// Vertices remembered per log; older ones are forgotten first.
 const MAX_VERTICES: usize = 4096;
@@ -86,7 +86,10 @@ struct Fingerprint {
 }
 
 fn re(s: &str) -> Regex {
-    Regex::new(s).unwrap_or_else(|e| unreachable!("context regex {s}: {e}"))
+    regex::RegexBuilder::new(s)
+        .dfa_size_limit(crate::catalog::rule::DFA_CACHE)
+        .build()
+        .unwrap_or_else(|e| unreachable!("context regex {s}: {e}"))
 }
 
 static FINGERPRINTS: LazyLock<Vec<Fingerprint>> = LazyLock::new(|| {
@@ -127,6 +130,37 @@ static VERTEX_STATUS: LazyLock<Regex> = LazyLock::new(|| {
     re(r"^(?:DONE|CACHED|ERROR|CANCELED|sha256:|extracting|resolve |transferring |naming to|writing image|exporting)")
 });
 
+/// Literals that every line the context reads contains at least one of:
+/// the fast path hands a line to `observe` only when it holds one (or
+/// starts a new BuildKit vertex). A test checks them against the regexes.
+pub const TRIGGERS: &[&str] = &[
+    "Nixpacks",
+    "nixpacks",
+    "/bin/bash -ol pipefail -c",
+    "Railpack",
+    "railpack",
+    "install mise packages:",
+    "Dockerfile",
+    "/bin/sh -c ",
+    "----->",
+    "║",
+    "▸ ",
+    "$ ",
+    "↳ Detected",
+    "Deploy",
+    "Starting Healthcheck",
+    "Starting Container",
+    "] RUN",
+    "] COPY",
+    "] ADD",
+    "] FROM",
+    "] WORKDIR",
+    "Step ",
+    "RUN ",
+    "COPY ",
+    "ADD ",
+];
+
 #[derive(Default)]
 pub struct Context {
     scores: HashMap<BuilderName, u32>,
@@ -135,19 +169,20 @@ pub struct Context {
     /// Phase commands from a Nixpacks or Railpack plan: (phase, command).
     plan: Vec<(String, String)>,
     plan_phase: Option<String>,
-    vertices: HashMap<u32, Step>,
-    current: Option<Step>,
+    vertices: HashMap<u32, Arc<Step>>,
+    current: Option<Arc<Step>>,
 }
 
 impl Context {
     /// Updates the context from one normalised line and returns the step the
     /// line belongs to.
-    pub fn observe(&mut self, text: &str, meta: LineMeta) -> Option<Step> {
+    pub fn observe(&mut self, text: &str, meta: LineMeta) -> Option<Arc<Step>> {
         self.detect_builder(text);
         self.read_plan(text);
         if let Some(step) = self.step_header(text) {
+            let step = Arc::new(step);
             if let Some(v) = meta.vertex {
-                self.remember(v, step.clone());
+                self.remember(v, Arc::clone(&step));
             }
             self.current = Some(step);
         } else if let Some(v) = meta.vertex {
@@ -155,16 +190,31 @@ impl Context {
                 // The first line of a vertex is its name (Railpack steps are
                 // named after their command).
                 let step = Step { name: text.to_string(), command: None, phase: self.phase_of(text) };
-                self.remember(v, step);
+                self.remember(v, Arc::new(step));
             }
             return self.vertices.get(&v).cloned();
         } else if let Some(stage) = deploy_stage(text) {
-            self.current = Some(Step { name: stage.to_string(), command: None, phase: Some(stage.to_string()) });
+            self.current =
+                Some(Arc::new(Step { name: stage.to_string(), command: None, phase: Some(stage.to_string()) }));
         }
         self.current.clone()
     }
 
-    fn remember(&mut self, vertex: u32, step: Step) {
+    /// The step a line with this vertex (or none) belongs to, without
+    /// reading the line: for lines the fast path only glances at.
+    pub fn step_of(&self, vertex: Option<u32>) -> Option<Arc<Step>> {
+        match vertex {
+            Some(v) => self.vertices.get(&v).cloned(),
+            None => self.current.clone(),
+        }
+    }
+
+    /// Whether the first line of BuildKit vertex `v` has been seen.
+    pub fn knows_vertex(&self, v: u32) -> bool {
+        self.vertices.contains_key(&v)
+    }
+
+    fn remember(&mut self, vertex: u32, step: Arc<Step>) {
         if self.vertices.len() >= MAX_VERTICES {
             self.vertices.clear();
         }
@@ -293,7 +343,7 @@ fn provider_of_nix_package(pkg: &str) -> Option<&'static str> {
 mod tests {
     use super::*;
 
-    fn feed(lines: &[&str]) -> (Context, Vec<Option<Step>>) {
+    fn feed(lines: &[&str]) -> (Context, Vec<Option<Arc<Step>>>) {
         let mut ctx = Context::default();
         let steps = lines
             .iter()
@@ -330,6 +380,40 @@ mod tests {
             feed(&["#5 [a 1/2] RUN make one", "#6 [b 1/2] RUN make two", "#5 0.1 out of a", "#6 0.2 out of b"]);
         assert_eq!(steps[2].as_ref().unwrap().command.as_deref(), Some("make one"));
         assert_eq!(steps[3].as_ref().unwrap().command.as_deref(), Some("make two"));
+    }
+
+    #[test]
+    fn every_line_the_context_reads_holds_a_trigger() {
+        let lines = [
+            "Using Nixpacks",
+            "╔════════ Nixpacks v1.38.0 ═══════╗",
+            "║ setup      │ python311, gcc     ║",
+            "Nixpacks build failed",
+            "process \"/bin/bash -ol pipefail -c npm ci\" did not complete",
+            "COPY .nixpacks/nixpkgs-abc.nix .nixpacks/nixpkgs-abc.nix",
+            "│ Railpack 0.17.1 │",
+            "Successfully prepared Railpack plan for build",
+            "✖ Railpack could not determine how to build the app.",
+            "[internal] load build definition from railpack-plan.json",
+            "install mise packages: node",
+            "[railpack] secrets hash",
+            "Using detected Dockerfile!",
+            "Step 6/10 : RUN pip3 install .",
+            "-----> Python app detected",
+            "▸ install",
+            "$ npm ci",
+            "↳ Detected Node",
+            "Deploy",
+            "Starting Healthcheck",
+            "Starting Container",
+            "[stage-0 4/9] RUN pip install -r requirements.txt",
+            "=> ERROR [5/8] RUN npm run build",
+            "> [stage-0  4/11] RUN nix-env -if x.nix:",
+            "RUN bundle install --jobs 4",
+        ];
+        for line in lines {
+            assert!(TRIGGERS.iter().any(|t| line.contains(t)), "no trigger in {line}");
+        }
     }
 
     #[test]

@@ -13,14 +13,14 @@
 
 use crate::catalog::{Catalog, Kind, Rule, Severity};
 use crate::context::{BuilderInfo, Context, Step};
-use crate::input::RawLine;
+use crate::input::{Chunk, RawLine, MAX_LINE};
 use crate::matcher::{Matcher, PatternRef, Scratch};
 use crate::normalize::normalize_into;
 use crate::redact::redact;
 use aho_corasick::AhoCorasick;
 use regex::Regex;
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 /// Hits waiting for an `after` window, at most.
 const MAX_PENDING: usize = 4096;
@@ -82,29 +82,31 @@ const MAX_SUSPECTS: usize = 64;
 /// Suspect lines reported for an unexplained failure.
 const REPORTED_SUSPECTS: usize = 5;
 
-/// Words that make a line look like an error, found case-insensitively.
+/// Words that make a line look like an error (lower case; found
+/// case-insensitively).
+pub const ERROR_WORDS: &[&str] = &[
+    "error",
+    "err!",
+    "fail",
+    "fatal",
+    "exception",
+    "traceback",
+    "panic",
+    "cannot ",
+    "can't ",
+    "could not",
+    "couldn't",
+    "unable to",
+    "not found",
+    "no such file",
+    "denied",
+    "killed",
+    "segmentation fault",
+    "abort",
+];
+
 static ERRORISH: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    let words = [
-        "error",
-        "err!",
-        "fail",
-        "fatal",
-        "exception",
-        "traceback",
-        "panic",
-        "cannot ",
-        "can't ",
-        "could not",
-        "couldn't",
-        "unable to",
-        "not found",
-        "no such file",
-        "denied",
-        "killed",
-        "segmentation fault",
-        "abort",
-    ];
-    AhoCorasick::builder().ascii_case_insensitive(true).build(words).unwrap_or_else(|e| unreachable!("{e}"))
+    AhoCorasick::builder().ascii_case_insensitive(true).build(ERROR_WORDS).unwrap_or_else(|e| unreachable!("{e}"))
 });
 
 /// Lines that say "error" without being one.
@@ -114,8 +116,9 @@ static NOT_ERROR: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 struct Suspect {
-    line: ShownLine,
-    step: Option<Step>,
+    number: u64,
+    raw: Vec<u8>,
+    step: Option<Arc<Step>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -132,13 +135,21 @@ struct Pending {
     near: Vec<Regex>,
     unless: Vec<Regex>,
     line: ShownLine,
-    step: Option<Step>,
+    step: Option<Arc<Step>>,
     /// Last line number that can still settle a condition.
     deadline: u64,
     /// Which `near` conditions have been seen so far.
     near_ok: Vec<bool>,
     before_context: Vec<ShownLine>,
 }
+
+struct RingLine {
+    number: u64,
+    raw: Vec<u8>,
+}
+
+/// Bytes of a line kept in the ring of recent lines.
+const KEEP_BYTES: usize = 2 * 1024;
 
 struct Accumulator {
     finding: Finding,
@@ -151,8 +162,17 @@ pub struct Diagnoser<'a> {
     matcher: &'a Matcher,
     options: Options,
     context: Context,
-    /// Recent lines: as shown, and the real (unmasked) text conditions see.
-    ring: VecDeque<(ShownLine, String)>,
+    /// Recent lines as read (ANSI removed, cut at KEEP_BYTES), normalised
+    /// only when a hit needs its neighbours.
+    ring: VecDeque<RingLine>,
+    /// The vertex of the last line that had one, to spot new vertices.
+    last_vertex: Option<u32>,
+    /// A chunk with its ANSI codes removed.
+    clean: Vec<u8>,
+    /// Line starts of a chunk's lines that contain a trigger literal.
+    marks: Vec<usize>,
+    /// Line starts of a chunk's lines that contain an error-looking word.
+    glances: Vec<usize>,
     ring_size: usize,
     pending: VecDeque<Pending>,
     found: Vec<Option<Accumulator>>,
@@ -180,6 +200,10 @@ impl<'a> Diagnoser<'a> {
             options,
             context: Context::default(),
             ring: VecDeque::with_capacity(ring_size),
+            last_vertex: None,
+            clean: Vec::new(),
+            marks: Vec::new(),
+            glances: Vec::new(),
             ring_size,
             pending: VecDeque::new(),
             found: (0..catalog.rules.len()).map(|_| None).collect(),
@@ -194,7 +218,101 @@ impl<'a> Diagnoser<'a> {
         }
     }
 
-    /// Feeds one line segment from the reader.
+    /// Feeds a chunk of whole lines: the fast path.
+    ///
+    /// One literal search over the chunk marks the lines that contain any
+    /// rule's required literal or any trigger of the build context; only
+    /// those (and lines that pending windows or trailing context are
+    /// waiting for, new BuildKit vertices, JSON lines and lines with a
+    /// `\r`) are normalised and matched. Every other line costs a newline
+    /// search and a copy into the ring of recent lines.
+    pub fn feed_chunk(&mut self, chunk: Chunk<'_>) {
+        if chunk.truncated {
+            self.feed_line(chunk.first_line, chunk.bytes, true);
+            return;
+        }
+        let mut clean = std::mem::take(&mut self.clean);
+        let text: &[u8] = if memchr::memchr(0x1b, chunk.bytes).is_some() {
+            crate::normalize::strip_ansi_keep_lines(chunk.bytes, &mut clean);
+            &clean
+        } else {
+            chunk.bytes
+        };
+        let mut marks = std::mem::take(&mut self.marks);
+        let mut glances = std::mem::take(&mut self.glances);
+        let every_line = self.matcher.mark_lines(text, &mut marks, &mut glances);
+        let mut next_glance = glances.iter().copied().peekable();
+        let has_cr = memchr::memchr(b'\r', text).is_some();
+        let mut pos = 0;
+        let mut number = chunk.first_line;
+        let mut next_mark = marks.iter().copied().peekable();
+        while pos < text.len() {
+            let end = memchr::memchr(b'\n', text.get(pos..).unwrap_or_default()).map_or(text.len(), |i| pos + i);
+            let line = text.get(pos..end).unwrap_or_default();
+            let marked = next_mark.peek() == Some(&pos);
+            if marked {
+                next_mark.next();
+            }
+            let glanced = next_glance.peek() == Some(&pos);
+            if glanced {
+                next_glance.next();
+            }
+            let slow = marked
+                || every_line
+                || !self.pending.is_empty()
+                || !self.context_due.is_empty()
+                || line.first() == Some(&b'{')
+                || (has_cr && memchr::memchr(b'\r', line).is_some())
+                || self.new_vertex(line);
+            if slow {
+                self.feed_line(number, line, false);
+            } else if glanced {
+                self.glance(number, line.get(..line.len().min(MAX_LINE)).unwrap_or_default());
+            } else {
+                self.remember(number, line);
+            }
+            number += 1;
+            pos = end + 1;
+        }
+        self.marks = marks;
+        self.glances = glances;
+        self.clean = clean;
+    }
+
+    /// Whether `line` starts a BuildKit vertex the context has not seen:
+    /// its first line names the step, so it must be read.
+    fn new_vertex(&mut self, line: &[u8]) -> bool {
+        if line.first() != Some(&b'#') {
+            return false;
+        }
+        let digits = line.get(1..).unwrap_or_default().iter().take_while(|b| b.is_ascii_digit()).count();
+        let Some(v) =
+            std::str::from_utf8(line.get(1..1 + digits).unwrap_or_default()).ok().and_then(|d| d.parse().ok())
+        else {
+            return false;
+        };
+        if self.last_vertex == Some(v) {
+            return false;
+        }
+        self.last_vertex = Some(v);
+        !self.context.knows_vertex(v)
+    }
+
+    /// Feeds one whole line: splits `\r` progress redraws into segments of
+    /// the same line (a trailing `\r` of a CRLF line end is dropped).
+    fn feed_line(&mut self, number: u64, line: &[u8], truncated: bool) {
+        let line = line.get(..line.len().min(MAX_LINE)).unwrap_or_default();
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if memchr::memchr(b'\r', line).is_none() {
+            self.feed(RawLine { number, bytes: line, truncated });
+            return;
+        }
+        for segment in line.split(|&b| b == b'\r').filter(|s| !s.is_empty()) {
+            self.feed(RawLine { number, bytes: segment, truncated });
+        }
+    }
+
+    /// Feeds one line segment: the full pipeline.
     pub fn feed(&mut self, line: RawLine<'_>) {
         // `railway logs --json` and other JSON-lines logs: the text is in
         // `message`, possibly several lines of it.
@@ -212,48 +330,104 @@ impl<'a> Diagnoser<'a> {
         let step = self.context.observe(&self.text, meta);
         self.hits.clear();
         self.matcher.scan(self.catalog, &self.text, &mut self.scratch, &mut self.hits);
-        let mut this = ShownLine { number: line.number, raw: display_raw(line.bytes), text: cut(&self.text) };
-        if self.options.redact {
-            this.raw = redact(&this.raw).into_owned();
-            this.text = redact(&this.text).into_owned();
-        }
+        let errorish = self.hits.is_empty() && ERRORISH.is_match(&self.text) && !NOT_ERROR.is_match(&self.text);
+        let needed = !self.hits.is_empty() || errorish || !self.context_due.is_empty();
+        if needed {
+            let this = self.shown(line.number, line.bytes);
 
-        // Trailing context and pending windows see this line first.
-        if !self.context_due.is_empty() {
-            let found = &mut self.found;
-            self.context_due.retain(|&r| {
-                let Some(Some(acc)) = found.get_mut(r) else {
-                    return false;
-                };
-                acc.finding.context.push(this.clone());
-                acc.context_due = acc.context_due.saturating_sub(1);
-                acc.context_due > 0
-            });
-        }
-        if !self.pending.is_empty() {
-            self.advance_pending(this.number);
-        }
-
-        let hits = std::mem::take(&mut self.hits);
-        for &pref in &hits {
-            self.consider(pref, this.clone(), step.clone());
-        }
-        if hits.is_empty() && ERRORISH.is_match(&self.text) && !NOT_ERROR.is_match(&self.text) {
-            if self.suspects.len() >= MAX_SUSPECTS {
-                self.suspects.pop_front();
+            // Trailing context sees this line first.
+            if !self.context_due.is_empty() {
+                let found = &mut self.found;
+                self.context_due.retain(|&r| {
+                    let Some(Some(acc)) = found.get_mut(r) else {
+                        return false;
+                    };
+                    acc.finding.context.push(this.clone());
+                    acc.context_due = acc.context_due.saturating_sub(1);
+                    acc.context_due > 0
+                });
             }
-            self.suspects.push_back(Suspect { line: this.clone(), step: step.clone() });
+            if !self.pending.is_empty() {
+                self.advance_pending(line.number);
+            }
+            let hits = std::mem::take(&mut self.hits);
+            for &pref in &hits {
+                self.consider(pref, this.clone(), step.clone());
+            }
+            self.hits = hits;
+            if errorish {
+                self.suspect(line.number, line.bytes, step);
+            }
+        } else if !self.pending.is_empty() {
+            self.advance_pending(line.number);
         }
-        self.hits = hits;
-
-        if self.ring.len() >= self.ring_size {
-            self.ring.pop_front();
-        }
-        let real = if self.options.redact { cut(&self.text) } else { this.text.clone() };
-        self.ring.push_back((this, real));
+        self.remember(line.number, line.bytes);
     }
 
-    fn consider(&mut self, pref: PatternRef, line: ShownLine, step: Option<Step>) {
+    /// Remembers an error-looking line that no rule matched, reusing the
+    /// oldest buffer once the list is full.
+    fn suspect(&mut self, number: u64, bytes: &[u8], step: Option<Arc<Step>>) {
+        let mut raw = if self.suspects.len() >= MAX_SUSPECTS {
+            self.suspects.pop_front().map(|s| s.raw).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        raw.clear();
+        raw.extend_from_slice(bytes.get(..bytes.len().min(KEEP_BYTES)).unwrap_or_default());
+        self.suspects.push_back(Suspect { number, raw, step });
+    }
+
+    /// The cheap path for a line whose only trigger is an error-looking
+    /// word: kept as a suspect if it reads like one, never matched.
+    fn glance(&mut self, number: u64, line: &[u8]) {
+        let meta = normalize_into(line, &mut self.bytes, &mut self.text);
+        if ERRORISH.is_match(&self.text) && !NOT_ERROR.is_match(&self.text) {
+            let step = self.context.step_of(meta.vertex);
+            self.suspect(number, line, step);
+        }
+        self.remember(number, line);
+    }
+
+    /// A line as shown to a person: ANSI removed, cut, secrets masked.
+    fn shown(&self, number: u64, bytes: &[u8]) -> ShownLine {
+        let mut text = String::new();
+        normalize_into(bytes, &mut Vec::new(), &mut text);
+        let mut shown = ShownLine { number, raw: display_raw(bytes), text: cut(&text) };
+        if self.options.redact {
+            shown.raw = redact(&shown.raw).into_owned();
+            shown.text = redact(&shown.text).into_owned();
+        }
+        shown
+    }
+
+    /// Puts a line into the ring of recent lines, reusing the oldest buffer.
+    fn remember(&mut self, number: u64, bytes: &[u8]) {
+        let mut raw = if self.ring.len() >= self.ring_size {
+            self.ring.pop_front().map(|l| l.raw).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        raw.clear();
+        raw.extend_from_slice(bytes.get(..bytes.len().min(KEEP_BYTES)).unwrap_or_default());
+        self.ring.push_back(RingLine { number, raw });
+    }
+
+    /// The normalised text of the last `n` lines, newest first.
+    fn recent_texts(&self, n: usize) -> Vec<String> {
+        let mut scratch = Vec::new();
+        self.ring
+            .iter()
+            .rev()
+            .take(n)
+            .map(|l| {
+                let mut text = String::new();
+                normalize_into(&l.raw, &mut scratch, &mut text);
+                text
+            })
+            .collect()
+    }
+
+    fn consider(&mut self, pref: PatternRef, line: ShownLine, step: Option<Arc<Step>>) {
         let Some(rule) = self.catalog.rules.get(pref.rule) else { return };
         let Some(pattern) = rule.patterns.get(pref.pattern) else { return };
         if pattern.near.is_empty() && pattern.unless.is_empty() {
@@ -265,7 +439,9 @@ impl<'a> Diagnoser<'a> {
         let captures = if templated { captures_of(rule, pref.pattern, &self.text) } else { BTreeMap::new() };
         let near: Vec<Regex> = pattern.near.iter().map(|c| c.resolve(&captures)).collect();
         let unless: Vec<Regex> = pattern.unless.iter().map(|c| c.resolve(&captures)).collect();
-        let window = |before: usize| self.ring.iter().rev().take(before).map(|(_, real)| real.as_str());
+        let widest = pattern.near.iter().chain(&pattern.unless).map(|c| c.before).max().unwrap_or(0);
+        let recent = self.recent_texts(widest);
+        let window = |before: usize| recent.iter().take(before).map(String::as_str);
         if pattern.unless.iter().zip(&unless).any(|(c, re)| window(c.before).any(|t| re.is_match(t))) {
             return;
         }
@@ -302,7 +478,8 @@ impl<'a> Diagnoser<'a> {
     }
 
     fn before_context(&self) -> Vec<ShownLine> {
-        self.ring.iter().rev().take(self.options.context).rev().map(|(shown, _)| shown.clone()).collect()
+        let n = self.options.context;
+        self.ring.iter().skip(self.ring.len().saturating_sub(n)).map(|l| self.shown(l.number, &l.raw)).collect()
     }
 
     /// Lets pending hits look at one more line; settles those that can be.
@@ -344,14 +521,25 @@ impl<'a> Diagnoser<'a> {
         }
     }
 
-    fn accept(&mut self, pref: PatternRef, line: ShownLine, step: Option<Step>, before_context: Vec<ShownLine>) {
+    fn accept(&mut self, pref: PatternRef, line: ShownLine, step: Option<Arc<Step>>, before_context: Vec<ShownLine>) {
         let Some(rule) = self.catalog.rules.get(pref.rule) else {
             return;
         };
         let Some(slot) = self.found.get_mut(pref.rule) else {
             return;
         };
+        // Captures come from the masked text when redacting, so no secret
+        // reaches a title or a snippet through them.
         let captures = || captures_of(rule, pref.pattern, &line.text);
+        let redacting = self.options.redact;
+        let step = step.map(|s| {
+            let mut s = (*s).clone();
+            if redacting {
+                s.name = redact(&s.name).into_owned();
+                s.command = s.command.map(|c| redact(&c).into_owned());
+            }
+            s
+        });
         match slot {
             Some(acc) => {
                 acc.finding.count += 1;
@@ -409,12 +597,15 @@ impl<'a> Diagnoser<'a> {
                 self.accept(p.pattern, p.line, p.step, p.before_context);
             }
         }
-        let findings: Vec<Finding> = self.found.into_iter().flatten().map(|a| a.finding).collect();
+        let findings: Vec<Finding> = std::mem::take(&mut self.found).into_iter().flatten().map(|a| a.finding).collect();
         let findings = rank(self.catalog, findings);
         let unexplained =
             findings.first().and_then(|f| self.catalog.rules.get(f.rule)).is_some_and(|r| r.kind == Kind::Generic);
-        let suspects = match (unexplained, self.suspects_at_failure) {
-            (true, Some(list)) => pick_suspects(list, findings.first().and_then(|f| f.step.as_ref())),
+        let suspects = match (unexplained, self.suspects_at_failure.take()) {
+            (true, Some(list)) => pick_suspects(&list, findings.first().and_then(|f| f.step.as_ref()))
+                .into_iter()
+                .map(|s| self.shown(s.number, &s.raw))
+                .collect(),
             _ => Vec::new(),
         };
         InputReport { name, lines, builder: self.context.builder(), findings, suspects }
@@ -435,19 +626,14 @@ fn json_message(bytes: &[u8]) -> Option<String> {
 
 /// The error-looking lines nearest above the failure, preferring those of
 /// the failed step, in log order.
-fn pick_suspects(list: Vec<Suspect>, failed_step: Option<&Step>) -> Vec<ShownLine> {
-    let same_step = |s: &Suspect| match (failed_step, &s.step) {
+fn pick_suspects<'s>(list: &'s [Suspect], failed_step: Option<&Step>) -> Vec<&'s Suspect> {
+    let same_step = |s: &&Suspect| match (failed_step, &s.step) {
         (Some(f), Some(step)) => f.name == step.name || (f.command.is_some() && f.command == step.command),
         _ => false,
     };
-    let in_step = list.iter().any(same_step);
-    let mut picked: Vec<ShownLine> = list
-        .iter()
-        .rev()
-        .filter(|s| !in_step || same_step(s))
-        .take(REPORTED_SUSPECTS)
-        .map(|s| s.line.clone())
-        .collect();
+    let in_step = list.iter().any(|s| same_step(&s));
+    let mut picked: Vec<&Suspect> =
+        list.iter().rev().filter(|s| !in_step || same_step(s)).take(REPORTED_SUSPECTS).collect();
     picked.reverse();
     picked
 }

@@ -171,6 +171,100 @@ impl Cutter {
     }
 }
 
+/// Bytes read per chunk: whole lines, handed to the consumer in one piece.
+pub const CHUNK_SIZE: usize = 256 * 1024;
+
+/// A run of whole lines from the input.
+#[derive(Debug, Clone, Copy)]
+pub struct Chunk<'a> {
+    /// Whole lines, each ending in `\n` (the last one may not, at the end
+    /// of the input). A line longer than the buffer arrives alone, cut at
+    /// [`MAX_LINE`], with `truncated` set.
+    pub bytes: &'a [u8],
+    /// 1-based number of the chunk's first line.
+    pub first_line: u64,
+    pub truncated: bool,
+}
+
+/// Reads `input` to the end in chunks of whole lines through one reused
+/// buffer of [`CHUNK_SIZE`] bytes; memory stays flat whatever the input.
+/// Lines are numbered by `\n` (a `\r` inside a line is for the consumer to
+/// split). On a read error, what was read has been delivered.
+pub fn for_each_chunk<R: Read + ?Sized>(
+    input: &mut R,
+    mut on_chunk: impl FnMut(Chunk<'_>) -> ControlFlow<()>,
+) -> (ReadSummary, Option<io::Error>) {
+    let mut buf = vec![0u8; CHUNK_SIZE];
+    let mut filled = 0usize;
+    let mut line: u64 = 1;
+    let mut total: u64 = 0;
+    // Inside an over-long line whose first MAX_LINE bytes were delivered.
+    let mut skipping = false;
+    let mut error = None;
+    let summary = |line: u64, filled: usize, skipping: bool, total, stopped| ReadSummary {
+        lines: line - 1 + u64::from(filled > 0 || skipping),
+        bytes: total,
+        stopped,
+    };
+    loop {
+        let n = match input.read(buf.get_mut(filled..).unwrap_or_default()) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                error = Some(e);
+                break;
+            }
+        };
+        total += n as u64;
+        let start = filled;
+        filled += n;
+        if skipping {
+            // Drop the rest of the over-long line, up to its end.
+            match memchr::memchr(b'\n', buf.get(start..filled).unwrap_or_default()) {
+                None => {
+                    filled = start;
+                    continue;
+                }
+                Some(i) => {
+                    buf.copy_within(start + i + 1..filled, 0);
+                    filled -= start + i + 1;
+                    line += 1;
+                    skipping = false;
+                }
+            }
+        }
+        match memchr::memrchr(b'\n', buf.get(..filled).unwrap_or_default()) {
+            Some(last) => {
+                let bytes = buf.get(..=last).unwrap_or_default();
+                let lines = memchr::memchr_iter(b'\n', bytes).count() as u64;
+                if on_chunk(Chunk { bytes, first_line: line, truncated: false }).is_break() {
+                    return (summary(line + lines, 0, false, total, true), None);
+                }
+                line += lines;
+                buf.copy_within(last + 1..filled, 0);
+                filled -= last + 1;
+            }
+            None if filled == buf.len() => {
+                // One line fills the whole buffer: deliver its first part.
+                let cut = buf.get(..MAX_LINE).unwrap_or_default();
+                if on_chunk(Chunk { bytes: cut, first_line: line, truncated: true }).is_break() {
+                    return (summary(line + 1, 0, false, total, true), None);
+                }
+                filled = 0;
+                skipping = true;
+            }
+            None => {}
+        }
+    }
+    let mut stopped = false;
+    if filled > 0 && !skipping {
+        let bytes = buf.get(..filled).unwrap_or_default();
+        stopped = on_chunk(Chunk { bytes, first_line: line, truncated: false }).is_break();
+    }
+    (summary(line, filled, skipping, total, stopped), error)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,6 +277,50 @@ mod tests {
         });
         assert!(err.is_none());
         (out, summary.lines)
+    }
+
+    fn chunks(input: &[u8]) -> (Vec<(u64, Vec<u8>, bool)>, u64) {
+        let mut out = Vec::new();
+        let (summary, err) = for_each_chunk(&mut &input[..], |c| {
+            out.push((c.first_line, c.bytes.to_vec(), c.truncated));
+            ControlFlow::Continue(())
+        });
+        assert!(err.is_none());
+        (out, summary.lines)
+    }
+
+    #[test]
+    fn chunks_hold_whole_lines_and_count_them() {
+        assert_eq!(chunks(b"").1, 0);
+        assert_eq!(chunks(b"a\nb").1, 2);
+        let (c, n) = chunks(b"a\nb\n");
+        assert_eq!(n, 2);
+        assert_eq!(c, vec![(1, b"a\nb\n".to_vec(), false)]);
+        let big: Vec<u8> = (0..100_000).flat_map(|i| format!("line {i}\n").into_bytes()).collect();
+        let (c, n) = chunks(&big);
+        assert_eq!(n, 100_000);
+        assert!(c.len() > 1);
+        let mut next = 1;
+        for (first, bytes, _) in &c {
+            assert_eq!(*first, next);
+            assert_eq!(bytes.last(), Some(&b'\n'));
+            next += bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+        }
+    }
+
+    #[test]
+    fn an_over_long_line_is_cut_and_counted_once() {
+        let mut input = b"first\n".to_vec();
+        input.extend(vec![b'x'; CHUNK_SIZE * 3]);
+        input.extend_from_slice(b"\nlast\n");
+        let (c, n) = chunks(&input);
+        assert_eq!(n, 3);
+        let long = c.iter().find(|c| c.2).unwrap();
+        assert_eq!((long.0, long.1.len()), (2, MAX_LINE));
+        assert_eq!(c.last().unwrap().1, b"last\n".to_vec());
+        assert_eq!(c.last().unwrap().0, 3);
+        let (_, n) = chunks(&vec![b'y'; CHUNK_SIZE * 2]);
+        assert_eq!(n, 1, "a log that is one long line without a newline");
     }
 
     #[test]

@@ -19,6 +19,12 @@ pub struct PatternRef {
 
 #[derive(Debug)]
 pub struct Matcher {
+    /// Every literal that makes a line worth reading (the rules' required
+    /// literals, the build context's triggers, and error-looking words), in
+    /// packed (Teddy) searchers of at most 64 literals each.
+    triggers: Vec<aho_corasick::packed::Searcher>,
+    /// Error-looking words (three spellings each): lines worth a glance.
+    glance: Option<aho_corasick::packed::Searcher>,
     patterns: Vec<PatternRef>,
     automaton: Option<AhoCorasick>,
     /// For each automaton literal, the flat indices of the patterns needing it.
@@ -67,7 +73,7 @@ impl Matcher {
             // Literals are short and few (hundreds); building cannot fail
             // for them, but if it ever did, every pattern simply runs on
             // every line: slower, still correct.
-            match AhoCorasick::builder().ascii_case_insensitive(true).build(&literals) {
+            match AhoCorasick::builder().kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA)).build(&literals) {
                 Ok(ac) => Some(ac),
                 Err(_) => {
                     always = (0..patterns.len()).collect();
@@ -75,7 +81,55 @@ impl Matcher {
                 }
             }
         };
-        Matcher { patterns, automaton, owners, always }
+        let mut words: Vec<Vec<u8>> = literals.clone();
+        words.extend(crate::context::TRIGGERS.iter().map(|t| t.as_bytes().to_vec()));
+        let mut error_words = Vec::new();
+        for word in crate::diagnose::ERROR_WORDS {
+            let mut title = word.as_bytes().to_vec();
+            if let Some(first) = title.first_mut() {
+                first.make_ascii_uppercase();
+            }
+            error_words.extend([word.as_bytes().to_vec(), title, word.as_bytes().to_ascii_uppercase()]);
+        }
+        let glance = aho_corasick::packed::Config::new().builder().extend(&error_words).build();
+        words.sort();
+        words.dedup();
+        let mut triggers = Vec::new();
+        for group in words.chunks(64) {
+            match aho_corasick::packed::Config::new().builder().extend(group).build() {
+                Some(searcher) => triggers.push(searcher),
+                None => {
+                    // No packed searcher here (no SIMD): read every line.
+                    always = (0..patterns.len()).collect();
+                    triggers.clear();
+                    break;
+                }
+            }
+        }
+        Matcher { triggers, glance, patterns, automaton, owners, always }
+    }
+
+    /// Marks the lines of `text` (whole lines) that contain a trigger (to
+    /// `marks`) or an error-looking word (to `glances`): the start offset of
+    /// each such line, in order. Returns true when every line must be read
+    /// anyway (a pattern without a literal, or no packed searcher here).
+    pub fn mark_lines(&self, text: &[u8], marks: &mut Vec<usize>, glances: &mut Vec<usize>) -> bool {
+        marks.clear();
+        glances.clear();
+        if !self.always.is_empty() || self.triggers.is_empty() {
+            return true;
+        }
+        for searcher in &self.triggers {
+            mark_with(searcher, text, marks);
+        }
+        if self.triggers.len() > 1 {
+            marks.sort_unstable();
+            marks.dedup();
+        }
+        if let Some(searcher) = &self.glance {
+            mark_with(searcher, text, glances);
+        }
+        false
     }
 
     /// Appends to `out` every pattern whose regex matches `text`.
@@ -114,5 +168,32 @@ impl Matcher {
                 out.push(pref);
             }
         }
+    }
+}
+
+/// Pushes the start of every line of `text` in which `searcher` matches.
+fn mark_with(searcher: &aho_corasick::packed::Searcher, text: &[u8], marks: &mut Vec<usize>) {
+    let mut pos = 0;
+    while pos < text.len() {
+        let Some(m) = searcher.find_in(text, aho_corasick::Span { start: pos, end: text.len() }) else { break };
+        let start = memchr::memrchr(b'\n', text.get(..m.start()).unwrap_or_default()).map_or(0, |i| i + 1);
+        marks.push(start);
+        pos = memchr::memchr(b'\n', text.get(m.end()..).unwrap_or_default()).map_or(text.len(), |i| m.end() + i + 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::Catalog;
+
+    #[test]
+    fn marks_exactly_the_lines_that_hold_a_trigger() {
+        let catalog = Catalog::load(&[]).unwrap();
+        let m = super::Matcher::new(&catalog);
+        let text = b"plain line\n#3 1.0 error: externally-managed-environment\nmore\nStep 2/9 : RUN make\n";
+        let (mut marks, mut glances) = (Vec::new(), Vec::new());
+        assert!(!m.mark_lines(text, &mut marks, &mut glances));
+        assert_eq!(marks, vec![11, 61]);
+        assert_eq!(glances, vec![11]);
     }
 }

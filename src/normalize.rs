@@ -28,6 +28,8 @@ static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
         r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\s+\[(?:inf|err|wrn|dbg)\]\s*",
         // ISO timestamps (GitHub Actions, many CLIs), optionally bracketed.
         r"\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\]?(?:\s+|$)",
+        // Coolify: `2025-Jan-13 15:35:03.556728 `.
+        r"\d{4}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?(?:\s+|$)",
         // Clock time alone: `22:30:19 `.
         r"\[?\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\]?(?:\s+|$)",
         // BuildKit plain progress: `#12 ` or `#12 3.026 `.
@@ -35,14 +37,17 @@ static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
         // BuildKit error excerpt: a bare elapsed time `61.96 `.
         r"\d{1,5}\.\d{2,3}(?:\s+|$)",
         // Railway CLI level tags.
-        r"\[(?:INFO|ERRO|WARN|DBUG|inf|err|wrn|dbg)\]\s+",
+        r"\[(?:INFO|ERRO|WARN|DBUG|DEBUG|inf|err|wrn|dbg)\]\s+",
         // GitHub Actions workflow markers.
         r"##\[(?:error|warning|notice|debug|group|endgroup|command|section)\]",
         // Docker Compose service prefix: `app-1  | `, `web_1 | `.
         r"[A-Za-z0-9][\w.-]*[-_]\d+\s+\|\s?",
     ];
     let pattern = format!("^(?:{})", alternatives.join("|"));
-    Regex::new(&pattern).unwrap_or_else(|e| unreachable!("prefix regex: {e}"))
+    regex::RegexBuilder::new(&pattern)
+        .dfa_size_limit(crate::catalog::rule::DFA_CACHE)
+        .build()
+        .unwrap_or_else(|e| unreachable!("prefix regex: {e}"))
 });
 
 /// Normalises `raw` into `out` (cleared first) and returns what it learned.
@@ -62,20 +67,21 @@ pub fn normalize_into(raw: &[u8], scratch: &mut Vec<u8>, out: &mut String) -> Li
     let mut start = leading_ws(out, 0);
     for _ in 0..6 {
         let rest = out.get(start..).unwrap_or_default();
+        // The BuildKit prefix `#12 3.026 ` is on most lines of most logs:
+        // read it by hand, without the regex.
+        if let Some((len, vertex)) = buildkit_prefix(rest.as_bytes()) {
+            meta.vertex = meta.vertex.or(Some(vertex));
+            start = leading_ws(out, start + len);
+            continue;
+        }
         if !might_have_prefix(rest) {
             break;
         }
-        let Some(caps) = PREFIX.captures(rest) else {
-            break;
-        };
-        let len = caps.get(0).map_or(0, |m| m.end());
-        if len == 0 {
+        let Some(m) = PREFIX.find(rest) else { break };
+        if m.end() == 0 {
             break;
         }
-        if meta.vertex.is_none() {
-            meta.vertex = caps.name("vertex").and_then(|m| m.as_str().parse().ok());
-        }
-        start = leading_ws(out, start + len);
+        start = leading_ws(out, start + m.end());
     }
     let end = out.trim_end().len().max(start);
     out.truncate(end);
@@ -98,6 +104,35 @@ pub fn normalize(raw: &[u8]) -> String {
     out
 }
 
+/// `#<vertex> ` optionally followed by `<seconds>.<fraction> `: the length
+/// of the prefix and the vertex number.
+fn buildkit_prefix(b: &[u8]) -> Option<(usize, u32)> {
+    if b.first() != Some(&b'#') {
+        return None;
+    }
+    let digits = b.get(1..)?.iter().take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 || digits > 9 {
+        return None;
+    }
+    let vertex: u32 = std::str::from_utf8(b.get(1..1 + digits)?).ok()?.parse().ok()?;
+    let mut i = 1 + digits;
+    match b.get(i) {
+        None => return Some((i, vertex)),
+        Some(c) if c.is_ascii_whitespace() => i += 1,
+        Some(_) => return None,
+    }
+    // An elapsed time: digits, a dot, digits, then white space or the end.
+    let int = b.get(i..)?.iter().take_while(|c| c.is_ascii_digit()).count();
+    if int > 0 && b.get(i + int) == Some(&b'.') {
+        let frac = b.get(i + int + 1..)?.iter().take_while(|c| c.is_ascii_digit()).count();
+        let after = i + int + 1 + frac;
+        if frac > 0 && b.get(after).is_none_or(|c| c.is_ascii_whitespace()) {
+            i = after;
+        }
+    }
+    Some((i, vertex))
+}
+
 /// Cheap test that saves running the prefix regex on most lines.
 fn might_have_prefix(s: &str) -> bool {
     match s.as_bytes().first() {
@@ -112,9 +147,15 @@ fn leading_ws(s: &str, from: usize) -> usize {
     from + (rest.len() - rest.trim_start().len())
 }
 
+/// Removes ANSI codes from a run of whole lines; line ends are never part
+/// of a sequence, so the lines and their count stay as they were.
+pub fn strip_ansi_keep_lines(raw: &[u8], out: &mut Vec<u8>) {
+    strip_ansi(raw, out);
+}
+
 /// Removes ANSI/VT escape sequences: CSI (`ESC [ … final`), OSC (`ESC ] …
-/// BEL` or `ESC \`), and two-byte escapes. An unterminated sequence at the
-/// end of the line is dropped.
+/// BEL` or `ESC \`), and two-byte escapes. A sequence cut short by the end
+/// of the line (or by a `\n` / `\r`) is dropped, the line end kept.
 fn strip_ansi(raw: &[u8], out: &mut Vec<u8>) {
     out.clear();
     let mut i = 0;
@@ -130,6 +171,9 @@ fn strip_ansi(raw: &[u8], out: &mut Vec<u8>) {
                 i += 1;
                 // Parameters and intermediates, then one final byte 0x40..=0x7e.
                 while let Some(&b) = raw.get(i) {
+                    if b == b'\n' || b == b'\r' {
+                        break;
+                    }
                     i += 1;
                     if (0x40..=0x7e).contains(&b) {
                         break;
@@ -139,6 +183,9 @@ fn strip_ansi(raw: &[u8], out: &mut Vec<u8>) {
             Some(b']') => {
                 i += 1;
                 while let Some(&b) = raw.get(i) {
+                    if b == b'\n' || b == b'\r' {
+                        break;
+                    }
                     if b == 0x07 {
                         i += 1;
                         break;
@@ -150,7 +197,13 @@ fn strip_ansi(raw: &[u8], out: &mut Vec<u8>) {
                     i += 1;
                 }
             }
-            Some(b'(' | b')' | b'#' | b'%') => i += 2,
+            Some(b'(' | b')' | b'#' | b'%') => {
+                i += 1;
+                if raw.get(i).is_some_and(|&b| b != b'\n' && b != b'\r') {
+                    i += 1;
+                }
+            }
+            Some(b'\n' | b'\r') => {}
             Some(_) => i += 1,
             None => {}
         }
@@ -182,6 +235,10 @@ mod tests {
         assert_eq!(n("2024-05-01T10:00:00.1234567Z ##[error]Process completed"), "Process completed");
         assert_eq!(n("22:30:19 error: externally-managed-environment"), "error: externally-managed-environment");
         assert_eq!(n("app-1  | Error: Cannot find module 'x'"), "Error: Cannot find module 'x'");
+        assert_eq!(
+            n("2025-Jan-13 15:35:03.556728 [DEBUG] #12 0.4 E: Unable to locate package x"),
+            "E: Unable to locate package x"
+        );
     }
 
     #[test]
@@ -198,6 +255,13 @@ mod tests {
         assert_eq!(n("1.38.0 is the version"), "1.38.0 is the version");
         assert_eq!(n("[ERROR] Failed to execute goal"), "[ERROR] Failed to execute goal");
         assert_eq!(n("a | b"), "a | b");
+    }
+
+    #[test]
+    fn escape_sequences_never_swallow_a_line_end() {
+        let mut out = Vec::new();
+        strip_ansi_keep_lines(b"a\x1b[31\nb\x1b]0;t\nc\x1b(\nd\x1b\n", &mut out);
+        assert_eq!(out, b"a\nb\nc\nd\n");
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use crate::catalog::lint::lint;
 use crate::catalog::{Catalog, Example, Rule};
 use crate::diagnose::{Diagnoser, InputReport, Options};
-use crate::input::for_each_line;
+use crate::input::for_each_chunk;
 use crate::matcher::Matcher;
 use std::ops::ControlFlow;
 
@@ -31,8 +31,8 @@ pub struct Outcome {
 /// Diagnoses a small in-memory log with the whole catalogue.
 pub fn diagnose_text(catalog: &Catalog, matcher: &Matcher, text: &str) -> InputReport {
     let mut diagnoser = Diagnoser::new(catalog, matcher, Options { context: 0, redact: false });
-    let (summary, _) = for_each_line(&mut text.as_bytes(), |line| {
-        diagnoser.feed(line);
+    let (summary, _) = for_each_chunk(&mut text.as_bytes(), |chunk| {
+        diagnoser.feed_chunk(chunk);
         ControlFlow::Continue(())
     });
     diagnoser.finish("example".into(), summary.lines)

@@ -5,9 +5,9 @@
 //! automaton and runs a rule's regex only on lines that contain one, so the
 //! cost per line does not grow rule by rule. The analysis is conservative:
 //! when it cannot prove a literal is required it returns `None`, and the
-//! pattern is then run on every line (correct, only slower). Literals are
-//! ASCII-lower-cased because the automaton matches ASCII case-insensitively;
-//! that only ever admits more candidate lines, never fewer.
+//! pattern is then run on every line (correct, only slower). Literals keep
+//! their case; a case-insensitive piece becomes the set of its spellings
+//! (or, when that set grows too large, is left out).
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
@@ -40,7 +40,7 @@ fn analyze(hir: &Hir) -> Info {
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => Info { exact: Some(vec![Vec::new()]), required: None },
         HirKind::Literal(lit) => {
-            let s = lit.0.to_ascii_lowercase();
+            let s = lit.0.to_vec();
             Info { exact: Some(vec![s.clone()]), required: Some(vec![s]) }
         }
         HirKind::Class(class) => {
@@ -116,7 +116,7 @@ fn class_strings(class: &Class) -> Option<Vec<Vec<u8>>> {
                 }
                 for ch in range.start()..=range.end() {
                     let mut buf = [0u8; 4];
-                    let s = ch.encode_utf8(&mut buf).as_bytes().to_ascii_lowercase();
+                    let s = ch.encode_utf8(&mut buf).as_bytes().to_vec();
                     if !out.contains(&s) {
                         out.push(s);
                     }
@@ -129,7 +129,7 @@ fn class_strings(class: &Class) -> Option<Vec<Vec<u8>>> {
         Class::Bytes(c) => {
             for range in c.ranges() {
                 for b in range.start()..=range.end() {
-                    let s = vec![b.to_ascii_lowercase()];
+                    let s = vec![b];
                     if !out.contains(&s) {
                         out.push(s);
                     }
@@ -193,7 +193,7 @@ mod tests {
     fn finds_the_longest_required_piece() {
         assert_eq!(
             lits(r"No matching distribution found for (?P<p>\S+)"),
-            Some(vec!["no matching distribution found for ".into()])
+            Some(vec!["No matching distribution found for ".into()])
         );
         assert_eq!(
             lits(r"^error: externally-managed-environment"),
@@ -206,18 +206,20 @@ mod tests {
     fn alternations_need_a_literal_in_every_branch() {
         assert_eq!(
             lits(r"npm (ERR!|error) code ERESOLVE"),
-            Some(vec!["npm err! code eresolve".into(), "npm error code eresolve".into()])
+            Some(vec!["npm ERR! code ERESOLVE".into(), "npm error code ERESOLVE".into()])
         );
         assert_eq!(lits(r"(?:foo|\w+) bar baz"), Some(vec![" bar baz".into()]));
         assert_eq!(lits(r"\w+|\d+"), None);
     }
 
     #[test]
-    fn case_insensitive_classes_fold_to_lower_case() {
-        // Unicode folding adds the Kelvin sign as a second spelling of `k`.
-        let set = lits(r"(?i)killed").unwrap();
-        assert!(set.contains(&"killed".to_string()), "{set:?}");
-        assert!(set.iter().all(|s| s.len() >= 6));
+    fn case_insensitive_pieces_become_their_spellings() {
+        let set = lits(r"(?i)ok").unwrap();
+        for spelling in ["ok", "OK", "Ok", "oK"] {
+            assert!(set.contains(&spelling.to_string()), "{set:?}");
+        }
+        // Too many spellings: a shorter piece (or none) is used instead.
+        assert!(lits(r"(?i)killed by the kernel").is_none_or(|set| set.len() <= 32));
     }
 
     #[test]

@@ -40,9 +40,13 @@ impl Catalog {
     /// The embedded rules plus every rule under `dirs`.
     pub fn load(dirs: &[PathBuf]) -> Result<Catalog, Error> {
         let mut errors = Vec::new();
+        // Embedded rules are checked by the test suite: their regexes
+        // compile on first use. Rules from directories compile now, so
+        // their errors are reported before any log is read.
         let mut rules = load_set(
             embedded::EMBEDDED_RULES.iter().map(|(path, text)| (format!("rules/{path}"), Ok(text.to_string()))),
             &mut errors,
+            false,
         );
         let mut user_files = Vec::new();
         for dir in dirs {
@@ -61,6 +65,7 @@ impl Catalog {
                 (name, read_rule_file(&p))
             }),
             &mut errors,
+            true,
         );
         if !errors.is_empty() {
             return Err(Error::Rules(errors));
@@ -91,7 +96,11 @@ impl Catalog {
 
 /// Parses one set of files (embedded, or all user directories), reporting
 /// duplicate ids within the set.
-fn load_set(files: impl Iterator<Item = (String, Result<String, String>)>, errors: &mut Vec<RuleError>) -> Vec<Rule> {
+fn load_set(
+    files: impl Iterator<Item = (String, Result<String, String>)>,
+    errors: &mut Vec<RuleError>,
+    eager: bool,
+) -> Vec<Rule> {
     let mut rules: Vec<Rule> = Vec::new();
     for (file, text) in files {
         let text = match text {
@@ -101,7 +110,7 @@ fn load_set(files: impl Iterator<Item = (String, Result<String, String>)>, error
                 continue;
             }
         };
-        match parse_rule(&file, &text) {
+        match parse_rule_with(&file, &text, eager) {
             Ok(rule) => {
                 if let Some(first) = rules.iter().find(|r| r.id == rule.id) {
                     errors.push(RuleError {
@@ -123,6 +132,11 @@ fn load_set(files: impl Iterator<Item = (String, Result<String, String>)>, error
 
 /// Parses and compiles one rule file.
 pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
+    parse_rule_with(file, text, true)
+}
+
+/// Parses one rule file; `eager` compiles its regexes now.
+pub fn parse_rule_with(file: &str, text: &str, eager: bool) -> Result<Rule, RuleError> {
     let id = lenient_id(text);
     let raw: raw::RawRule = serde_yaml::from_str(text).map_err(|e| {
         let line = e.location().map(|l| l.line());
@@ -136,7 +150,7 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
         RuleError { file: file.to_string(), line, rule: id.clone(), field, message }
     })?;
     let rule_id = raw.id.clone();
-    let mut rule = Rule::try_from(raw).map_err(|e| RuleError {
+    let mut rule = Rule::compile(raw, eager).map_err(|e| RuleError {
         file: file.to_string(),
         line: e.needle.as_deref().and_then(|n| find_line(text, n)).or_else(|| {
             let top = e.field.split(['.', '[']).next().unwrap_or_default();

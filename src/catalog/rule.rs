@@ -6,11 +6,16 @@ use super::literal::required_literals;
 use super::raw::{Builder, Kind, RawCondition, RawExample, RawPattern, RawRule, Severity};
 use regex::{Regex, RegexBuilder};
 use std::collections::BTreeMap;
+use std::sync::{LazyLock, OnceLock};
 
 /// Largest compiled program a rule's regex may need.
 pub const REGEX_SIZE_LIMIT: usize = 2 * 1024 * 1024;
 /// Longest regex source accepted.
 pub const REGEX_MAX_LEN: usize = 8 * 1024;
+/// Cache of a regex's lazy DFA: matching one line at a time needs little,
+/// and the default (2 MiB per regex) would let memory grow with every rule
+/// a log hits.
+pub const DFA_CACHE: usize = 256 * 1024;
 /// Widest `near` / `unless` window.
 pub const MAX_WINDOW: usize = 200;
 
@@ -31,9 +36,93 @@ pub struct Rule {
     pub source: String,
 }
 
+/// A regex compiled on first use. The catalogue holds hundreds; a run
+/// needs the few whose literal occurs in the log, so compiling them all at
+/// start-up would cost time and most of the memory. Rules from `--rules`
+/// directories are compiled at load (to report errors there); the
+/// embedded ones are checked by the test suite and compiled when hit.
+#[derive(Debug)]
+pub struct LazyRegex {
+    source: String,
+    names: Vec<String>,
+    cell: OnceLock<Option<Regex>>,
+}
+
+static NEVER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[^\s\S]").unwrap_or_else(|e| unreachable!("{e}")));
+
+impl LazyRegex {
+    fn new(source: &str, eager: bool) -> Result<LazyRegex, String> {
+        let hir = regex_syntax::ParserBuilder::new()
+            .build()
+            .parse(source)
+            .map_err(|e| format!("regex does not compile: {}", e.to_string().replace('\n', "\n    ")))?;
+        let mut names = Vec::new();
+        capture_names_of(&hir, &mut names);
+        let cell = OnceLock::new();
+        if eager {
+            let _ = cell.set(Some(build_regex(source)?));
+        }
+        Ok(LazyRegex { source: source.to_string(), names, cell })
+    }
+
+    /// The compiled regex (compiled now if it was not yet); `None` only if
+    /// an embedded regex failed to compile, which the test suite prevents.
+    pub fn get(&self) -> Option<&Regex> {
+        self.cell.get_or_init(|| build_regex(&self.source).ok()).as_ref()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    pub fn is_match(&self, text: &str) -> bool {
+        self.get().is_some_and(|r| r.is_match(text))
+    }
+
+    pub fn captures<'t>(&self, text: &'t str) -> Option<regex::Captures<'t>> {
+        self.get().and_then(|r| r.captures(text))
+    }
+
+    /// Names of the capture groups, without compiling.
+    pub fn capture_names(&self) -> impl Iterator<Item = Option<&str>> {
+        self.names.iter().map(|n| Some(n.as_str()))
+    }
+
+    /// The compiled regex, or one that never matches.
+    pub fn or_never(&self) -> Regex {
+        self.get().cloned().unwrap_or_else(|| NEVER.clone())
+    }
+}
+
+fn capture_names_of(hir: &regex_syntax::hir::Hir, out: &mut Vec<String>) {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Capture(cap) => {
+            if let Some(name) = &cap.name {
+                if !out.iter().any(|n| n.as_str() == &**name) {
+                    out.push(name.to_string());
+                }
+            }
+            capture_names_of(&cap.sub, out);
+        }
+        HirKind::Repetition(rep) => capture_names_of(&rep.sub, out),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().for_each(|h| capture_names_of(h, out)),
+        _ => {}
+    }
+}
+
+fn build_regex(source: &str) -> Result<Regex, String> {
+    RegexBuilder::new(source).size_limit(REGEX_SIZE_LIMIT).dfa_size_limit(DFA_CACHE).build().map_err(|e| match e {
+        regex::Error::CompiledTooBig(limit) => format!(
+            "regex compiles to more than {limit} bytes; simplify it (bounded repetitions like {{1,1000}} multiply its size)"
+        ),
+        other => format!("regex does not compile: {}", other.to_string().replace('\n', "\n    ")),
+    })
+}
+
 #[derive(Debug)]
 pub struct Pattern {
-    pub regex: Regex,
+    pub regex: LazyRegex,
     /// Every match contains one of these (ASCII lower-cased); `None` means
     /// the pattern must be tried on every line.
     pub literals: Option<Vec<Vec<u8>>>,
@@ -43,8 +132,8 @@ pub struct Pattern {
 
 #[derive(Debug)]
 pub struct Condition {
-    /// The compiled regex; for a template, with every placeholder as `.+?`.
-    pub regex: Regex,
+    /// The regex; for a template, with every placeholder as `.+?`.
+    pub regex: LazyRegex,
     /// The source, when it uses `{capture}` placeholders of its pattern:
     /// filled in (escaped) with the hit's captures at match time.
     pub template: Option<String>,
@@ -93,12 +182,12 @@ pub struct FieldError {
 impl Condition {
     /// The regex for one hit: the template filled in with its captures.
     pub fn resolve(&self, captures: &BTreeMap<String, String>) -> Regex {
-        let Some(template) = &self.template else { return self.regex.clone() };
+        let Some(template) = &self.template else { return self.regex.or_never() };
         let mut source = template.clone();
         for (name, value) in captures {
             source = source.replace(&format!("{{{name}}}"), &regex::escape(value));
         }
-        RegexBuilder::new(&source).size_limit(REGEX_SIZE_LIMIT).build().unwrap_or_else(|_| self.regex.clone())
+        RegexBuilder::new(&source).size_limit(REGEX_SIZE_LIMIT).build().unwrap_or_else(|_| self.regex.or_never())
     }
 }
 
@@ -159,7 +248,7 @@ pub fn is_valid_id(id: &str) -> bool {
     ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
 }
 
-fn compile_regex(source: &str, field: &str) -> Result<Regex, FieldError> {
+fn compile_regex(source: &str, field: &str, eager: bool) -> Result<LazyRegex, FieldError> {
     let err = |message: String| FieldError {
         field: field.to_string(),
         message,
@@ -168,20 +257,11 @@ fn compile_regex(source: &str, field: &str) -> Result<Regex, FieldError> {
     if source.len() > REGEX_MAX_LEN {
         return Err(err(format!("regex is {} bytes long; the limit is {REGEX_MAX_LEN}", source.len())));
     }
-    RegexBuilder::new(source)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .dfa_size_limit(REGEX_SIZE_LIMIT)
-        .build()
-        .map_err(|e| match e {
-            regex::Error::CompiledTooBig(limit) => {
-                err(format!("regex compiles to more than {limit} bytes; simplify it (bounded repetitions like {{1,1000}} multiply its size)"))
-            }
-            other => err(format!("regex does not compile: {}", other.to_string().replace('\n', "\n    "))),
-        })
+    LazyRegex::new(source, eager).map_err(err)
 }
 
-fn compile_pattern(raw: RawPattern, field: &str) -> Result<Pattern, FieldError> {
-    let regex = compile_regex(&raw.regex, &format!("{field}.regex"))?;
+fn compile_pattern(raw: RawPattern, field: &str, eager: bool) -> Result<Pattern, FieldError> {
+    let regex = compile_regex(&raw.regex, &format!("{field}.regex"), eager)?;
     let literals = regex_syntax::Parser::new().parse(&raw.regex).ok().and_then(|hir| required_literals(&hir));
     let names: Vec<String> = regex.capture_names().flatten().map(str::to_string).collect();
     let conditions = |list: Vec<RawCondition>, name: &str| -> Result<Vec<Condition>, FieldError> {
@@ -209,7 +289,7 @@ fn compile_pattern(raw: RawPattern, field: &str) -> Result<Pattern, FieldError> 
                     generic = generic.replace(&format!("{{{n}}}"), ".+?");
                 }
                 Ok(Condition {
-                    regex: compile_regex(&generic, &format!("{f}.regex"))?,
+                    regex: compile_regex(&generic, &format!("{f}.regex"), eager)?,
                     template: templated.then_some(c.regex),
                     before: c.before,
                     after: c.after,
@@ -239,6 +319,14 @@ impl TryFrom<RawRule> for Rule {
     type Error = FieldError;
 
     fn try_from(raw: RawRule) -> Result<Self, FieldError> {
+        Rule::compile(raw, true)
+    }
+}
+
+impl Rule {
+    /// Checks `raw` and builds the rule; `eager` compiles every regex now
+    /// (otherwise only their syntax is checked, and they compile on use).
+    pub fn compile(raw: RawRule, eager: bool) -> Result<Rule, FieldError> {
         let fail = |field: &str, message: String| FieldError { field: field.into(), message, needle: None };
         if !is_valid_id(&raw.id) {
             return Err(fail(
@@ -259,7 +347,7 @@ impl TryFrom<RawRule> for Rule {
             .patterns
             .into_iter()
             .enumerate()
-            .map(|(i, p)| compile_pattern(p.0, &format!("patterns[{i}]")))
+            .map(|(i, p)| compile_pattern(p.0, &format!("patterns[{i}]"), eager))
             .collect::<Result<Vec<_>, _>>()?;
         for (i, r) in raw.remediation.iter().enumerate() {
             if r.steps.is_empty() {
