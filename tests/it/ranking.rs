@@ -78,10 +78,10 @@ fn the_failed_steps_exit_code_favours_the_cause_that_explains_it() {
 
 #[test]
 fn repeated_matches_are_one_finding_with_a_count() {
-    let log = "npm error Missing: zod@3.24.2 from lock file\n".repeat(1);
+    let log = "npm error Missing: zod@3.24.2 from lock file\n";
     let mut text = String::from("npm error `npm ci` can only install packages when your package.json and package-lock.json or npm-shrinkwrap.json are in sync. Please update your lock file with `npm install` before continuing.\n");
     for _ in 0..50 {
-        text.push_str(&log);
+        text.push_str(log);
     }
     let doc = diagnose(&text);
     assert_eq!(rules(&doc), vec!["node/npm-ci-out-of-sync"]);
