@@ -21,6 +21,7 @@ fi
 
 runs=${RUNS:-5}
 work=${BENCH_DIR:-$(mktemp -d)}
+mkdir -p "$work"
 cargo build --release -q
 cargo build --release -q --example genlog
 bin=target/release/buildmedic
@@ -40,25 +41,45 @@ if [ "${BENCH_1G:-0}" = 1 ]; then
   cases="$cases 1g"
 fi
 
-# One timed run: prints "seconds max_rss_kib".
+# One timed run: prints "seconds max_rss_kib". A run cut by the timeout
+# prints the timeout, marked with ">".
+rg_timeout=${RG_TIMEOUT:-60}
 measure() {
-  /usr/bin/time -f "%e %M" -o "$work/time.out" "$@" >/dev/null 2>&1 || true
-  cat "$work/time.out" | tail -1
+  if /usr/bin/time -f "%e %M" -o "$work/time.out" timeout "$rg_timeout" "$@" >/dev/null 2>&1; then :; fi
+  if grep -q "Command terminated by signal\|status 124" "$work/time.out"; then
+    echo ">$rg_timeout $(tail -1 "$work/time.out" | awk '{print $2}')"
+  else
+    tail -1 "$work/time.out"
+  fi
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 printf '%-12s %10s %10s %8s %12s %12s\n' input buildmedic "rg -f" ratio "bm max RSS" "rg max RSS"
 for c in $cases; do
+  rg_skip=0
   log="$work/$c.log"
   : > "$work/bm.t"; : > "$work/rg.t"; : > "$work/bm.m"; : > "$work/rg.m"
   for _ in $(seq "$runs"); do
     read -r t m < <(measure $bin --format json "$log"); echo "$t" >> "$work/bm.t"; echo "$m" >> "$work/bm.m"
     read -r t m < <(measure rg -c -f "$work/patterns.txt" "$log"); echo "$t" >> "$work/rg.t"; echo "$m" >> "$work/rg.m"
+    # rg past its timeout once will be past it every time: do not wait again.
+    if grep -q '>' "$work/rg.t"; then rg_skip=1; fi
+    if [ "${rg_skip:-0}" = 1 ]; then
+      for _ in $(seq $((runs - 1))); do
+        read -r t m < <(measure $bin --format json "$log"); echo "$t" >> "$work/bm.t"; echo "$m" >> "$work/bm.m"
+      done
+      break
+    fi
   done
-  bm=$(median < "$work/bm.t"); rg=$(median < "$work/rg.t")
+  bm=$(median < "$work/bm.t")
+  if grep -q '>' "$work/rg.t"; then
+    rg=">$rg_timeout"; ratio=$(awk -v a="$bm" -v b="$rg_timeout" 'BEGIN { printf "<%.4f", a / b }')
+  else
+    rg=$(median < "$work/rg.t")
+    ratio=$(awk -v a="$bm" -v b="$rg" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }')
+  fi
   bmm=$(sort -n "$work/bm.m" | tail -1); rgm=$(sort -n "$work/rg.m" | tail -1)
-  ratio=$(awk -v a="$bm" -v b="$rg" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }')
   printf '%-12s %9ss %9ss %8s %9s KiB %9s KiB\n' "$c" "$bm" "$rg" "$ratio" "$bmm" "$rgm"
 done
 

@@ -134,7 +134,8 @@ fn diagnose_command(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<i32, Failure> {
-    let catalog = Catalog::load(&config.rules)?;
+    let mut catalog = Catalog::load(&config.rules)?;
+    catalog.drop_examples();
     let matcher = Matcher::new(&catalog);
     let options = Options { context: config.context, redact: config.redact };
     let interrupted = || env.interrupted.as_deref().is_some_and(|f| f.load(Ordering::SeqCst));

@@ -11,6 +11,7 @@
 //! fold under the best specific error; then error before warning before
 //! info, specific before generic, and earliest line first.
 
+use crate::catalog::rule::MetaRegex;
 use crate::catalog::{Catalog, Kind, Rule, Severity};
 use crate::context::{BuilderInfo, Context, Step};
 use crate::input::{Chunk, RawLine, MAX_LINE};
@@ -132,8 +133,8 @@ pub struct Options {
 struct Pending {
     pattern: PatternRef,
     /// The pattern's `near` and `unless` regexes, resolved for this hit.
-    near: Vec<Regex>,
-    unless: Vec<Regex>,
+    near: Vec<MetaRegex>,
+    unless: Vec<MetaRegex>,
     line: ShownLine,
     step: Option<Arc<Step>>,
     /// Last line number that can still settle a condition.
@@ -437,8 +438,8 @@ impl<'a> Diagnoser<'a> {
         }
         let templated = pattern.near.iter().chain(&pattern.unless).any(|c| c.template.is_some());
         let captures = if templated { captures_of(rule, pref.pattern, &self.text) } else { BTreeMap::new() };
-        let near: Vec<Regex> = pattern.near.iter().map(|c| c.resolve(&captures)).collect();
-        let unless: Vec<Regex> = pattern.unless.iter().map(|c| c.resolve(&captures)).collect();
+        let near: Vec<MetaRegex> = pattern.near.iter().map(|c| c.resolve(&captures)).collect();
+        let unless: Vec<MetaRegex> = pattern.unless.iter().map(|c| c.resolve(&captures)).collect();
         let widest = pattern.near.iter().chain(&pattern.unless).map(|c| c.before).max().unwrap_or(0);
         let recent = self.recent_texts(widest);
         let window = |before: usize| recent.iter().take(before).map(String::as_str);
@@ -640,18 +641,7 @@ fn pick_suspects<'s>(list: &'s [Suspect], failed_step: Option<&Step>) -> Vec<&'s
 
 /// The named captures of `rule.patterns[pattern]` on `text`.
 pub fn captures_of(rule: &Rule, pattern: usize, text: &str) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let Some(p) = rule.patterns.get(pattern) else {
-        return out;
-    };
-    if let Some(caps) = p.regex.captures(text) {
-        for name in p.regex.capture_names().flatten() {
-            if let Some(m) = caps.name(name) {
-                out.insert(name.to_string(), m.as_str().to_string());
-            }
-        }
-    }
-    out
+    rule.patterns.get(pattern).and_then(|p| p.regex.captures(text)).unwrap_or_default()
 }
 
 /// Orders findings best first and folds explained ones under their cause.

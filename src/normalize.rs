@@ -42,6 +42,16 @@ static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
         r"##\[(?:error|warning|notice|debug|group|endgroup|command|section)\]",
         // Docker Compose service prefix: `app-1  | `, `web_1 | `.
         r"[A-Za-z0-9][\w.-]*[-_]\d+\s+\|\s?",
+        // Google Cloud Build: `Step #0 - "build": `.
+        r#"Step #\d+(?: - "[^"]*")?: "#,
+        // Heroku runtime logs: `app[web.1]: `, `heroku[router]: `.
+        r"(?:app|heroku)\[[\w.-]+\]:\s",
+        // Go's log package and many CLIs: `2014/10/08 17:30:35 `.
+        r"\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?(?:\s+|$)",
+        // syslog / journald: `Oct 22 21:15:04 host unit[123]: `.
+        r"[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \S+ [\w.@/-]+(?:\[\d+\])?: ",
+        // Nix build output: `openssl-3.0.13> `.
+        r"[a-z0-9][\w.+-]*-\d[\w.+-]*> ",
     ];
     let pattern = format!("^(?:{})", alternatives.join("|"));
     regex::RegexBuilder::new(&pattern)
@@ -135,9 +145,17 @@ fn buildkit_prefix(b: &[u8]) -> Option<(usize, u32)> {
 
 /// Cheap test that saves running the prefix regex on most lines.
 fn might_have_prefix(s: &str) -> bool {
-    match s.as_bytes().first() {
+    let b = s.as_bytes();
+    let head = b.get(..b.len().min(64)).unwrap_or_default();
+    match b.first() {
         Some(b'0'..=b'9' | b'#' | b'[') => true,
-        Some(_) => s.as_bytes().iter().take(64).any(|&b| b == b'|'),
+        Some(b'A'..=b'Z') => b.starts_with(b"Step #") || b.get(1).is_some_and(u8::is_ascii_lowercase),
+        Some(_) => {
+            b.starts_with(b"app[")
+                || b.starts_with(b"heroku[")
+                || memchr::memchr(b'|', head).is_some()
+                || memchr::memmem::find(head, b"> ").is_some()
+        }
         None => false,
     }
 }

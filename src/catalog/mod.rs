@@ -85,6 +85,14 @@ impl Catalog {
         Catalog { rules, index }
     }
 
+    /// Frees the rules' examples, which a diagnosis never reads (they are
+    /// a third of the catalogue's text).
+    pub fn drop_examples(&mut self) {
+        for rule in &mut self.rules {
+            rule.examples = rule::Examples::default();
+        }
+    }
+
     pub fn position(&self, id: &str) -> Option<usize> {
         self.index.get(id).copied()
     }

@@ -4,7 +4,6 @@
 
 use super::literal::required_literals;
 use super::raw::{Builder, Kind, RawCondition, RawExample, RawPattern, RawRule, Severity};
-use regex::{Regex, RegexBuilder};
 use std::collections::BTreeMap;
 use std::sync::{LazyLock, OnceLock};
 
@@ -41,14 +40,21 @@ pub struct Rule {
 /// start-up would cost time and most of the memory. Rules from `--rules`
 /// directories are compiled at load (to report errors there); the
 /// embedded ones are checked by the test suite and compiled when hit.
+///
+/// It is regex-automata's meta regex with the one-pass DFA turned off and
+/// a small lazy-DFA cache: captures are only wanted for the few lines a
+/// rule hits, and those engines cost memory for every rule a log hits.
 #[derive(Debug)]
 pub struct LazyRegex {
     source: String,
     names: Vec<String>,
-    cell: OnceLock<Option<Regex>>,
+    cell: OnceLock<Option<MetaRegex>>,
 }
 
-static NEVER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[^\s\S]").unwrap_or_else(|e| unreachable!("{e}")));
+pub type MetaRegex = regex_automata::meta::Regex;
+
+static NEVER: LazyLock<MetaRegex> =
+    LazyLock::new(|| MetaRegex::new(r"[^\s\S]").unwrap_or_else(|e| unreachable!("{e}")));
 
 impl LazyRegex {
     fn new(source: &str, eager: bool) -> Result<LazyRegex, String> {
@@ -67,7 +73,7 @@ impl LazyRegex {
 
     /// The compiled regex (compiled now if it was not yet); `None` only if
     /// an embedded regex failed to compile, which the test suite prevents.
-    pub fn get(&self) -> Option<&Regex> {
+    pub fn get(&self) -> Option<&MetaRegex> {
         self.cell.get_or_init(|| build_regex(&self.source).ok()).as_ref()
     }
 
@@ -79,8 +85,23 @@ impl LazyRegex {
         self.get().is_some_and(|r| r.is_match(text))
     }
 
-    pub fn captures<'t>(&self, text: &'t str) -> Option<regex::Captures<'t>> {
-        self.get().and_then(|r| r.captures(text))
+    /// The named groups that took part in a match of `text`, if it matches.
+    pub fn captures(&self, text: &str) -> Option<BTreeMap<String, String>> {
+        let re = self.get()?;
+        let mut caps = re.create_captures();
+        re.captures(text, &mut caps);
+        if !caps.is_match() {
+            return None;
+        }
+        let mut out = BTreeMap::new();
+        for name in &self.names {
+            if let Some(span) = caps.get_group_by_name(name) {
+                if let Some(value) = text.get(span.start..span.end) {
+                    out.insert(name.clone(), value.to_string());
+                }
+            }
+        }
+        Some(out)
     }
 
     /// Names of the capture groups, without compiling.
@@ -89,7 +110,7 @@ impl LazyRegex {
     }
 
     /// The compiled regex, or one that never matches.
-    pub fn or_never(&self) -> Regex {
+    pub fn or_never(&self) -> MetaRegex {
         self.get().cloned().unwrap_or_else(|| NEVER.clone())
     }
 }
@@ -111,12 +132,18 @@ fn capture_names_of(hir: &regex_syntax::hir::Hir, out: &mut Vec<String>) {
     }
 }
 
-fn build_regex(source: &str) -> Result<Regex, String> {
-    RegexBuilder::new(source).size_limit(REGEX_SIZE_LIMIT).dfa_size_limit(DFA_CACHE).build().map_err(|e| match e {
-        regex::Error::CompiledTooBig(limit) => format!(
-            "regex compiles to more than {limit} bytes; simplify it (bounded repetitions like {{1,1000}} multiply its size)"
-        ),
-        other => format!("regex does not compile: {}", other.to_string().replace('\n', "\n    ")),
+/// Compiles a rule's regex with the limits every rule regex gets.
+pub fn build_regex(source: &str) -> Result<MetaRegex, String> {
+    let config =
+        MetaRegex::config().onepass(false).nfa_size_limit(Some(REGEX_SIZE_LIMIT)).hybrid_cache_capacity(DFA_CACHE);
+    MetaRegex::builder().configure(config).build(source).map_err(|e| {
+        if let Some(limit) = e.size_limit() {
+            format!(
+                "regex compiles to more than {limit} bytes; simplify it (bounded repetitions like {{1,1000}} multiply its size)"
+            )
+        } else {
+            format!("regex does not compile: {}", e.to_string().replace('\n', "\n    "))
+        }
     })
 }
 
@@ -181,13 +208,13 @@ pub struct FieldError {
 
 impl Condition {
     /// The regex for one hit: the template filled in with its captures.
-    pub fn resolve(&self, captures: &BTreeMap<String, String>) -> Regex {
+    pub fn resolve(&self, captures: &BTreeMap<String, String>) -> MetaRegex {
         let Some(template) = &self.template else { return self.regex.or_never() };
         let mut source = template.clone();
         for (name, value) in captures {
             source = source.replace(&format!("{{{name}}}"), &regex::escape(value));
         }
-        RegexBuilder::new(&source).size_limit(REGEX_SIZE_LIMIT).build().unwrap_or_else(|_| self.regex.or_never())
+        build_regex(&source).unwrap_or_else(|_| self.regex.or_never())
     }
 }
 
