@@ -22,7 +22,7 @@ impl Rng {
         self.next() % n.max(1)
     }
     fn pick<'a>(&mut self, items: &'a [&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
+        items.get(self.below(items.len() as u64) as usize).copied().unwrap_or_default()
     }
 }
 
@@ -173,10 +173,9 @@ fn main() -> io::Result<()> {
             let step = format!("#{vertex} [stage-0 {}/12] RUN npm run build:{}\n", vertex % 12, rng.pick(PACKAGES));
             buf.extend_from_slice(step.as_bytes());
         }
-        let failure_due =
-            if dense { line_no % 100 == 99 } else { next_mark < marks.len() && written >= marks[next_mark] };
+        let failure_due = if dense { line_no % 100 == 99 } else { marks.get(next_mark).is_some_and(|&m| written >= m) };
         if failure_due {
-            let f = FAILURES[(line_no as usize / 100 + next_mark) % FAILURES.len()];
+            let f = FAILURES.get((line_no as usize / 100 + next_mark) % FAILURES.len()).copied().unwrap_or_default();
             let before = buf.iter().filter(|&&b| b == b'\n').count() as u64;
             buf.extend_from_slice(format!("#{vertex} {t:.3} {f}\n").as_bytes());
             if !dense {

@@ -302,14 +302,16 @@ impl<'a> Diagnoser<'a> {
     /// Feeds one whole line: splits `\r` progress redraws into segments of
     /// the same line (a trailing `\r` of a CRLF line end is dropped).
     fn feed_line(&mut self, number: u64, line: &[u8], truncated: bool) {
-        let line = line.get(..line.len().min(MAX_LINE)).unwrap_or_default();
+        let cap = |s: &'_ [u8]| -> (usize, bool) { (s.len().min(MAX_LINE), truncated || s.len() > MAX_LINE) };
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if memchr::memchr(b'\r', line).is_none() {
-            self.feed(RawLine { number, bytes: line, truncated });
+            let (len, cut) = cap(line);
+            self.feed(RawLine { number, bytes: line.get(..len).unwrap_or_default(), truncated: cut });
             return;
         }
         for segment in line.split(|&b| b == b'\r').filter(|s| !s.is_empty()) {
-            self.feed(RawLine { number, bytes: segment, truncated });
+            let (len, cut) = cap(segment);
+            self.feed(RawLine { number, bytes: segment.get(..len).unwrap_or_default(), truncated: cut });
         }
     }
 

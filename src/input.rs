@@ -178,8 +178,10 @@ pub const CHUNK_SIZE: usize = 256 * 1024;
 #[derive(Debug, Clone, Copy)]
 pub struct Chunk<'a> {
     /// Whole lines, each ending in `\n` (the last one may not, at the end
-    /// of the input). A line longer than the buffer arrives alone, cut at
-    /// [`MAX_LINE`], with `truncated` set.
+    /// of the input, or when it is a line of `\r` redraws longer than the
+    /// buffer: then its finished segments come in several chunks with the
+    /// same `first_line`). A line longer than the buffer with no `\r`
+    /// arrives alone, cut at [`MAX_LINE`], with `truncated` set.
     pub bytes: &'a [u8],
     /// 1-based number of the chunk's first line.
     pub first_line: u64,
@@ -242,6 +244,17 @@ pub fn for_each_chunk<R: Read + ?Sized>(
                     return (summary(line + lines, 0, false, total, true), None);
                 }
                 line += lines;
+                buf.copy_within(last + 1..filled, 0);
+                filled -= last + 1;
+            }
+            None if filled == buf.len() && memchr::memrchr(b'\r', &buf).is_some() => {
+                // A line of `\r` progress redraws longer than the buffer:
+                // deliver its finished segments, keep the open one.
+                let last = memchr::memrchr(b'\r', &buf).unwrap_or(0);
+                let bytes = buf.get(..=last).unwrap_or_default();
+                if on_chunk(Chunk { bytes, first_line: line, truncated: false }).is_break() {
+                    return (summary(line + 1, 0, false, total, true), None);
+                }
                 buf.copy_within(last + 1..filled, 0);
                 filled -= last + 1;
             }
@@ -321,6 +334,18 @@ mod tests {
         assert_eq!(c.last().unwrap().0, 3);
         let (_, n) = chunks(&vec![b'y'; CHUNK_SIZE * 2]);
         assert_eq!(n, 1, "a log that is one long line without a newline");
+    }
+
+    #[test]
+    fn a_carriage_return_only_log_arrives_in_segments() {
+        let mut input = b"10%\r".repeat(CHUNK_SIZE);
+        input.extend_from_slice(b"done\r");
+        let (c, n) = chunks(&input);
+        assert_eq!(n, 1);
+        assert!(c.len() > 1 && c.iter().all(|(first, _, t)| *first == 1 && !t));
+        assert!(c.last().unwrap().1.ends_with(b"done\r"));
+        let total: usize = c.iter().map(|(_, b, _)| b.len()).sum();
+        assert_eq!(total, input.len());
     }
 
     #[test]

@@ -35,7 +35,9 @@ static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
         // BuildKit plain progress: `#12 ` or `#12 3.026 `.
         r"#(?P<vertex>\d{1,9})(?:\s+\d+\.\d+)?(?:\s+|$)",
         // BuildKit error excerpt: a bare elapsed time `61.96 `.
-        r"\d{1,5}\.\d{2,3}(?:\s+|$)",
+        r"\d{1,5}\.\d{1,3}(?:\s+|$)",
+        // Netlify: `7:55:46 AM: `.
+        r"\d{1,2}:\d{2}:\d{2} [AP]M: ",
         // Railway CLI level tags.
         r"\[(?:INFO|ERRO|WARN|DBUG|DEBUG|inf|err|wrn|dbg)\]\s+",
         // GitHub Actions workflow markers.
@@ -204,6 +206,11 @@ fn strip_ansi(raw: &[u8], out: &mut Vec<u8>) {
                     if b == b'\n' || b == b'\r' {
                         break;
                     }
+                    // An ESC that does not end the string starts a new
+                    // sequence, as terminals treat it.
+                    if b == 0x1b && raw.get(i + 1) != Some(&b'\\') {
+                        break;
+                    }
                     if b == 0x07 {
                         i += 1;
                         break;
@@ -264,6 +271,7 @@ mod tests {
         assert_eq!(n("\x1b[31merror\x1b[0m: boom"), "error: boom");
         assert_eq!(n("\x1b]0;title\x07text"), "text");
         assert_eq!(n("text\x1b[1;3"), "text");
+        assert_eq!(n("\x1b]0;\x1b]0;\x1b[31merror\x1b[0m"), "error");
         assert_eq!(n("#5 1.2 \x1b[1mnpm\x1b[22m error code E404"), "npm error code E404");
     }
 

@@ -8,6 +8,8 @@ mod support;
 mod catalog;
 #[path = "it/cli.rs"]
 mod cli;
+#[path = "it/hostile.rs"]
+mod hostile;
 #[path = "it/inputs.rs"]
 mod inputs;
 #[path = "it/pages.rs"]

@@ -81,3 +81,46 @@ fn one_bad_input_among_several_still_diagnoses_the_others() {
     assert_eq!(out.code, 2);
     assert_eq!(out.json()["findings"][0]["rule"], "python/externally-managed-environment");
 }
+
+#[test]
+fn a_fifo_is_read_like_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("build.fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let writer_path = fifo.clone();
+    let writer = std::thread::spawn(move || {
+        std::fs::write(writer_path, b"step\nerror: externally-managed-environment\n").unwrap();
+    });
+    let out = run(&["--format", "json", fifo.to_str().unwrap()], b"");
+    writer.join().unwrap();
+    assert_eq!(top(&out), ("python/externally-managed-environment".into(), 2));
+}
+
+#[test]
+fn an_unreadable_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = crate::support::write(dir.path(), "secret.log", "error: externally-managed-environment\n");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&path).is_ok() {
+        // Running as root: permissions do not apply, nothing to test.
+        return;
+    }
+    let out = run(&[path.to_str().unwrap()], b"");
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("permission denied"), "{}", out.stderr);
+}
+
+#[test]
+fn a_full_stdout_is_reported_not_ignored() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else { return };
+    let out = crate::support::command()
+        .args(["--color", "never", &crate::support::fixture("nixpacks-pip-externally-managed.log")])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot write <stdout>: No space left on device"), "{err}");
+}

@@ -136,3 +136,39 @@ fn a_missing_rules_directory() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("--rules /no/such/rules: no such directory"), "{}", out.stderr);
 }
+
+#[test]
+fn a_symlink_loop_in_the_rules_directory_does_not_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "team/flaky-mirror.yaml", GOOD);
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("team/loop")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("team"), dir.path().join("team/again")).unwrap();
+    let out = run(&["--rules", dir.path().to_str().unwrap(), "rules", "list", "--group", "team"], b"");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.lines().count(), 1);
+}
+
+#[test]
+fn thousands_of_rules_load_and_match() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..2000 {
+        let text = GOOD
+            .replace("team/flaky-mirror", &format!("team/mirror-{i}"))
+            .replace("mirror\\.example\\.com", &format!("mirror{i}\\.example\\.com"));
+        write(dir.path(), &format!("team/mirror-{i}.yaml"), &text);
+    }
+    let out = run(
+        &["--rules", dir.path().to_str().unwrap(), "--format", "json"],
+        b"mirror1234.example.com timed out after 9s\n",
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.json()["findings"][0]["rule"], "team/mirror-1234");
+}
+
+#[test]
+fn a_ten_megabyte_regex_is_refused() {
+    let huge = format!("id: team/huge\ntitle: t\nseverity: error\npatterns:\n  - '{}'\n", "a".repeat(10 << 20));
+    let (code, err) = broken("team/huge.yaml", &huge);
+    assert_eq!(code, 2);
+    assert!(err.contains("team/huge.yaml") && err.contains("rule files may be at most"), "{err}");
+}
