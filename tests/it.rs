@@ -16,6 +16,8 @@ mod inputs;
 mod pages;
 #[path = "it/pipeline.rs"]
 mod pipeline;
+#[path = "it/properties.rs"]
+mod properties;
 #[path = "it/ranking.rs"]
 mod ranking;
 #[path = "it/rules_dir.rs"]
