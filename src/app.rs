@@ -6,7 +6,7 @@ use crate::cli::{Args, Command, Format, RulesCommand};
 use crate::config::{Config, Env, Source};
 use crate::diagnose::{Diagnoser, InputReport, Options};
 use crate::error::{Error, EXIT_FINDING, EXIT_OK, EXIT_UNKNOWN_FAILURE, EXIT_USAGE};
-use crate::input::{for_each_chunk, for_each_line};
+use crate::input::for_each_chunk;
 use crate::matcher::Matcher;
 use crate::render::github::Github;
 use crate::render::jsonl::{hit_event, JsonLines};
@@ -567,11 +567,16 @@ fn new_rule(from: &str, id: Option<&str>) -> Result<String, Error> {
     }
     let mut input = open(std::path::Path::new(file)).map_err(|e| Error::Input { name: file.to_string(), source: e })?;
     let mut found: Option<Vec<u8>> = None;
-    let (summary, error) = for_each_line(&mut input, |line| {
-        if line.number == number && !line.bytes.iter().all(u8::is_ascii_whitespace) {
-            found = Some(line.bytes.to_vec());
+    let (summary, error) = for_each_chunk(&mut input, |chunk| {
+        let lines = chunk.bytes.split(|&b| b == b'\n');
+        for (i, line) in lines.enumerate() {
+            if chunk.first_line + i as u64 == number {
+                // The last progress redraw of the line is what a person saw.
+                let segment = line.split(|&b| b == b'\r').rev().find(|s| !s.iter().all(u8::is_ascii_whitespace));
+                found = segment.map(<[u8]>::to_vec);
+            }
         }
-        if line.number > number {
+        if chunk.first_line + chunk.bytes.iter().filter(|&&b| b == b'\n').count() as u64 > number {
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(())

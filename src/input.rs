@@ -1,24 +1,25 @@
-//! Streaming line reader: turns any byte stream into numbered line segments
-//! through one reused buffer.
+//! Streaming reader: turns any byte stream into chunks of whole, numbered
+//! lines through one reused buffer.
 //!
 //! Invariants, relied on by everything downstream:
-//! - Memory is bounded by `CHUNK + MAX_LINE` whatever the input: a line longer
-//!   than [`MAX_LINE`] is cut there (the segment is marked `truncated`) and
-//!   the rest of it is skipped without being stored.
-//! - Line numbers count `\n` exactly as an editor does: `\r\n` is one line
-//!   end, and a lone `\r` (a progress redraw) splits the line into segments
-//!   that share its number, so a log made only of `\r` redraws is still read
-//!   piece by piece instead of as one giant line.
+//! - Memory is bounded by [`CHUNK_SIZE`] whatever the input: a line longer
+//!   than the buffer is delivered cut at [`MAX_LINE`] (marked `truncated`)
+//!   and the rest of it is skipped without being stored; a line of `\r`
+//!   progress redraws longer than the buffer is delivered in pieces that
+//!   end at a `\r`, so a log made only of redraws is still read in full.
+//! - Line numbers count `\n` exactly as an editor does (`\r\n` is one line
+//!   end; the consumer splits a line at lone `\r` into segments that share
+//!   its number).
 //! - Bytes are bytes: invalid UTF-8 and NUL are data, never an error.
 //!
-//! What a line means is left to `normalize`; this module only cuts.
+//! What a line means is left to `diagnose` and `normalize`; this module
+//! only cuts.
 
 use std::io::{self, Read};
 use std::ops::ControlFlow;
 
 /// Longest line segment kept for matching; the rest of a longer line is skipped.
 pub const MAX_LINE: usize = 64 * 1024;
-const CHUNK: usize = 64 * 1024;
 
 /// One segment of one line of input.
 #[derive(Debug, Clone, Copy)]
@@ -36,139 +37,6 @@ pub struct ReadSummary {
     pub lines: u64,
     pub bytes: u64,
     pub stopped: bool,
-}
-
-/// Reads `input` to the end, calling `on_line` for every segment.
-///
-/// On a read error the lines read so far have been delivered; the error is
-/// returned together with the partial summary so the caller can still
-/// diagnose what was read.
-pub fn for_each_line<R: Read + ?Sized>(
-    input: &mut R,
-    mut on_line: impl FnMut(RawLine<'_>) -> ControlFlow<()>,
-) -> (ReadSummary, Option<io::Error>) {
-    let mut chunk = vec![0u8; CHUNK];
-    let mut cur: Vec<u8> = Vec::with_capacity(1024);
-    let mut state = Cutter::default();
-    let mut total: u64 = 0;
-    loop {
-        let n = match input.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                let summary = state.finish(&mut cur, total, &mut on_line);
-                return (summary, Some(e));
-            }
-        };
-        total += n as u64;
-        let data = chunk.get(..n).unwrap_or_default();
-        if state.feed(data, &mut cur, &mut on_line).is_break() {
-            return (ReadSummary { lines: state.line_count(), bytes: total, stopped: true }, None);
-        }
-    }
-    (state.finish(&mut cur, total, &mut on_line), None)
-}
-
-/// The cutting state carried from one chunk to the next.
-#[derive(Default)]
-struct Cutter {
-    /// Completed lines (`\n` seen).
-    done: u64,
-    /// Some byte of the current line has been consumed.
-    started: bool,
-    /// A segment of the current line has been delivered already.
-    emitted: bool,
-    /// The previous byte was a `\r` that ended a segment.
-    pending_cr: bool,
-    /// The current segment passed MAX_LINE.
-    truncated: bool,
-}
-
-impl Cutter {
-    fn line_count(&self) -> u64 {
-        self.done + u64::from(self.started)
-    }
-
-    fn feed(
-        &mut self,
-        mut data: &[u8],
-        cur: &mut Vec<u8>,
-        on_line: &mut impl FnMut(RawLine<'_>) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
-        while !data.is_empty() {
-            if self.pending_cr {
-                self.pending_cr = false;
-                if data.first() == Some(&b'\n') {
-                    self.end_line();
-                    data = data.get(1..).unwrap_or_default();
-                    continue;
-                }
-            }
-            self.started = true;
-            match memchr::memchr2(b'\n', b'\r', data) {
-                None => {
-                    self.push(cur, data);
-                    return ControlFlow::Continue(());
-                }
-                Some(i) => {
-                    self.push(cur, data.get(..i).unwrap_or_default());
-                    let is_cr = data.get(i) == Some(&b'\r');
-                    data = data.get(i + 1..).unwrap_or_default();
-                    if is_cr {
-                        // A segment ends; whether the line ends too depends on
-                        // the next byte, which may be in the next chunk.
-                        if !cur.is_empty() || self.truncated {
-                            self.emit(cur, on_line)?;
-                        }
-                        self.pending_cr = true;
-                    } else {
-                        if !self.emitted || !cur.is_empty() {
-                            self.emit(cur, on_line)?;
-                        }
-                        self.end_line();
-                    }
-                }
-            }
-        }
-        ControlFlow::Continue(())
-    }
-
-    fn push(&mut self, cur: &mut Vec<u8>, bytes: &[u8]) {
-        let room = MAX_LINE.saturating_sub(cur.len());
-        if bytes.len() > room {
-            self.truncated = true;
-        }
-        cur.extend_from_slice(bytes.get(..room.min(bytes.len())).unwrap_or_default());
-    }
-
-    fn emit(&mut self, cur: &mut Vec<u8>, on_line: &mut impl FnMut(RawLine<'_>) -> ControlFlow<()>) -> ControlFlow<()> {
-        let line = RawLine { number: self.done + 1, bytes: cur, truncated: self.truncated };
-        let flow = on_line(line);
-        cur.clear();
-        self.truncated = false;
-        self.emitted = true;
-        flow
-    }
-
-    fn end_line(&mut self) {
-        self.done += 1;
-        self.started = false;
-        self.emitted = false;
-    }
-
-    fn finish(
-        &mut self,
-        cur: &mut Vec<u8>,
-        total: u64,
-        on_line: &mut impl FnMut(RawLine<'_>) -> ControlFlow<()>,
-    ) -> ReadSummary {
-        let mut stopped = false;
-        if !cur.is_empty() || self.truncated {
-            stopped = self.emit(cur, on_line).is_break();
-        }
-        ReadSummary { lines: self.line_count(), bytes: total, stopped }
-    }
 }
 
 /// Bytes read per chunk: whole lines, handed to the consumer in one piece.
@@ -282,16 +150,6 @@ pub fn for_each_chunk<R: Read + ?Sized>(
 mod tests {
     use super::*;
 
-    fn cut(input: &[u8]) -> (Vec<(u64, String, bool)>, u64) {
-        let mut out = Vec::new();
-        let (summary, err) = for_each_line(&mut &input[..], |l| {
-            out.push((l.number, String::from_utf8_lossy(l.bytes).into_owned(), l.truncated));
-            ControlFlow::Continue(())
-        });
-        assert!(err.is_none());
-        (out, summary.lines)
-    }
-
     fn chunks(input: &[u8]) -> (Vec<(u64, Vec<u8>, bool)>, u64) {
         let mut out = Vec::new();
         let (summary, err) = for_each_chunk(&mut &input[..], |c| {
@@ -346,45 +204,5 @@ mod tests {
         assert!(c.last().unwrap().1.ends_with(b"done\r"));
         let total: usize = c.iter().map(|(_, b, _)| b.len()).sum();
         assert_eq!(total, input.len());
-    }
-
-    #[test]
-    fn counts_lines_like_an_editor() {
-        let (lines, n) = cut(b"a\nb\r\n\nc");
-        assert_eq!(n, 4);
-        let nums: Vec<_> = lines.iter().map(|l| (l.0, l.1.as_str())).collect();
-        assert_eq!(nums, vec![(1, "a"), (2, "b"), (3, ""), (4, "c")]);
-        assert_eq!(cut(b"").1, 0);
-        assert_eq!(cut(b"x\n").1, 1);
-    }
-
-    #[test]
-    fn lone_carriage_returns_split_segments_of_one_line() {
-        let (lines, n) = cut(b"10%\r50%\r100%\ndone\n");
-        assert_eq!(n, 2);
-        let got: Vec<_> = lines.iter().map(|l| (l.0, l.1.as_str())).collect();
-        assert_eq!(got, vec![(1, "10%"), (1, "50%"), (1, "100%"), (2, "done")]);
-    }
-
-    #[test]
-    fn long_lines_are_cut_and_numbering_stays_exact() {
-        let mut input = vec![b'x'; MAX_LINE * 3 + 7];
-        input.extend_from_slice(b"\nafter\n");
-        let (lines, n) = cut(&input);
-        assert_eq!(n, 2);
-        assert_eq!(lines.len(), 2);
-        assert_eq!(lines[0].1.len(), MAX_LINE);
-        assert!(lines[0].2);
-        assert_eq!((lines[1].0, lines[1].1.as_str(), lines[1].2), (2, "after", false));
-    }
-
-    #[test]
-    fn crlf_split_across_chunks_is_one_line_end() {
-        let mut input = vec![b'a'; CHUNK - 1];
-        input.extend_from_slice(b"\r\nb\n");
-        let (lines, n) = cut(&input);
-        assert_eq!(n, 2);
-        assert_eq!(lines.len(), 2);
-        assert_eq!(lines[1].1, "b");
     }
 }

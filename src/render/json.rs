@@ -15,7 +15,7 @@
 //! be added in version 1; none may change meaning.
 
 use super::{Report, Sink, View};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use std::io::{self, Write};
 
 pub const JSON_VERSION: u32 = 1;
@@ -86,6 +86,16 @@ pub fn inputs_json(report: &Report) -> Value {
     )
 }
 
+/// The contract's document: `head` fields first, then version, status,
+/// inputs and the findings (already in JSON form, best first).
+pub fn document(report: &Report, findings: Vec<Value>, mut head: Map<String, Value>) -> Map<String, Value> {
+    head.insert("version".into(), JSON_VERSION.into());
+    head.insert("status".into(), report.status.as_str().into());
+    head.insert("inputs".into(), inputs_json(report));
+    head.insert("findings".into(), Value::Array(findings));
+    head
+}
+
 impl Sink for Json {
     fn begin(&mut self, _out: &mut dyn Write, _report: &Report) -> io::Result<()> {
         Ok(())
@@ -97,12 +107,7 @@ impl Sink for Json {
     }
 
     fn finish(&mut self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
-        let doc = json!({
-            "version": JSON_VERSION,
-            "status": report.status.as_str(),
-            "inputs": inputs_json(report),
-            "findings": std::mem::take(&mut self.findings),
-        });
+        let doc = Value::Object(document(report, std::mem::take(&mut self.findings), Map::new()));
         serde_json::to_writer_pretty(&mut *out, &doc)?;
         writeln!(out)
     }

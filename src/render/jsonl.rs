@@ -3,7 +3,7 @@
 //! log ends, so it is a preliminary, unranked view); a final `summary`
 //! event carries the ranked result, the same as `--format json`.
 
-use super::json::{finding_json, inputs_json, JSON_VERSION};
+use super::json::{document, finding_json};
 use super::{Report, Sink, View};
 use crate::catalog::Catalog;
 use crate::diagnose::ShownLine;
@@ -44,13 +44,9 @@ impl Sink for JsonLines {
     }
 
     fn finish(&mut self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
-        let event = json!({
-            "event": "summary",
-            "version": JSON_VERSION,
-            "status": report.status.as_str(),
-            "inputs": inputs_json(report),
-            "findings": std::mem::take(&mut self.findings),
-        });
+        let mut head = serde_json::Map::new();
+        head.insert("event".into(), "summary".into());
+        let event = Value::Object(document(report, std::mem::take(&mut self.findings), head));
         serde_json::to_writer(&mut *out, &event)?;
         writeln!(out)
     }

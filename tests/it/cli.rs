@@ -166,3 +166,26 @@ fn rules_list_shows_id_severity_and_title() {
     assert!(line.contains("error") && line.contains("PEP 668"), "{line}");
     assert!(out.stdout.lines().all(|l| l.starts_with("python/")));
 }
+
+#[test]
+fn rules_new_turns_a_log_line_into_a_rule_skeleton() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = crate::support::write(
+        dir.path(),
+        "build.log",
+        "step one\r\n#4 0.9 progress 10%\rld: cannot find -lfrob 2.4.1\n",
+    );
+    let from = format!("{}:2", log.display());
+    let out = run(&["rules", "new", "--from", &from], b"");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("    - line: 'ld: cannot find -lfrob 2.4.1'"), "{}", out.stdout);
+    assert!(out.stdout.contains("version: '2.4.1'"), "{}", out.stdout);
+    let rules = dir.path().join("rules");
+    let written =
+        run(&["rules", "new", "--from", &from, "--id", "team/frob-missing", "--out", rules.to_str().unwrap()], b"");
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    let text = std::fs::read_to_string(rules.join("team/frob-missing.yaml")).unwrap();
+    assert!(text.starts_with("# A skeleton"));
+    assert_eq!(run(&["rules", "new", "--from", &format!("{}:9", log.display())], b"").code, 2);
+    assert_eq!(run(&["rules", "new", "--from", "nonsense"], b"").code, 2);
+}
