@@ -124,3 +124,26 @@ fn a_full_stdout_is_reported_not_ignored() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot write <stdout>: No space left on device"), "{err}");
 }
+
+#[test]
+fn a_file_that_shrinks_while_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("growing.log");
+    let mut text = String::from("error: externally-managed-environment\n");
+    text.push_str(&"#5 1.0 Collecting requests==2.31.0\n".repeat(3_000_000));
+    std::fs::write(&path, &text).unwrap();
+    let child = crate::support::command()
+        .args(["--format", "json", path.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Cut the file to a few lines while buildmedic reads it.
+    std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(200).unwrap();
+    let out = child.wait_with_output().unwrap();
+    // Whatever was read before the cut is diagnosed; nothing crashes.
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["findings"][0]["rule"], "python/externally-managed-environment");
+    assert!(doc["inputs"][0]["lines"].as_u64().unwrap() >= 1);
+}
