@@ -9,7 +9,9 @@
 //!
 //! Ranking: findings a rule `explains` are folded under it; generic findings
 //! fold under the best specific error; then error before warning before
-//! info, specific before generic, and earliest line first.
+//! info, specific before generic, a rule that explains the failed step's
+//! exit status first, a cause in the failed step before causes elsewhere,
+//! and earliest line first.
 
 use crate::catalog::rule::MetaRegex;
 use crate::catalog::{Catalog, Kind, Rule, Severity};
@@ -654,12 +656,23 @@ pub fn rank(catalog: &Catalog, mut findings: Vec<Finding>) -> Vec<Finding> {
         .iter()
         .filter(|f| catalog.rules.get(f.rule).is_some_and(|r| r.kind == Kind::Generic))
         .find_map(|f| f.captures.get("exit_code").and_then(|c| c.parse().ok()));
+    // The step that failed (where the generic failure line was printed): a
+    // cause found in that step goes before causes found in other steps.
+    let failed_step: Option<Step> = findings
+        .iter()
+        .filter(|f| catalog.rules.get(f.rule).is_some_and(|r| r.kind == Kind::Generic))
+        .min_by_key(|f| f.line.number)
+        .and_then(|f| f.step.clone());
+    let in_failed_step = |f: &Finding| match (&failed_step, &f.step) {
+        (Some(failed), Some(step)) => failed.name == step.name,
+        _ => true,
+    };
     let key = |f: &Finding| {
         let rule = catalog.rules.get(f.rule);
         let severity = rule.map_or(Severity::Info, |r| r.severity);
         let kind = rule.map_or(Kind::Generic, |r| r.kind);
         let fits_exit = exit_code.is_some_and(|code| rule.is_some_and(|r| r.exit_codes.contains(&code)));
-        (severity, kind, !fits_exit, f.line.number)
+        (severity, kind, !fits_exit, !in_failed_step(f), f.line.number)
     };
     findings.sort_by_key(key);
     let id = |f: &Finding| catalog.rules.get(f.rule).map_or("", |r| r.id.as_str());

@@ -179,3 +179,17 @@ fn fixes_for_the_detected_builder_come_first() {
     let all = run(&["--color", "never", "--all-fixes"], format!("Using Nixpacks\n{hit}").as_bytes()).stdout;
     assert!(all.contains("Railpack's Python provider"), "{all}");
 }
+
+#[test]
+fn a_cause_in_the_step_that_failed_goes_first() {
+    let doc = diagnose(
+        "#5 [2/4] RUN pip install -r requirements.txt || true\n\
+         #5 3.1 fatal error: Python.h: No such file or directory\n\
+         #5 DONE 4.0s\n\
+         #6 [3/4] RUN apt-get install -y libfrob-dev\n\
+         #6 0.5 E: Unable to locate package libfrob-dev\n\
+         #6 ERROR: process \"/bin/sh -c apt-get install -y libfrob-dev\" did not complete successfully: exit code: 100\n",
+    );
+    assert_eq!(doc["findings"][0]["rule"], "apt/unable-to-locate-package");
+    assert_eq!(doc["findings"][1]["rule"], "python/python-headers-missing");
+}
