@@ -9,7 +9,7 @@ use crate::error::{Error, EXIT_FINDING, EXIT_OK, EXIT_UNKNOWN_FAILURE, EXIT_USAG
 use crate::input::for_each_chunk;
 use crate::matcher::Matcher;
 use crate::render::github::Github;
-use crate::render::jsonl::{hit_event, JsonLines};
+use crate::render::jsonl::hit_event;
 use crate::render::{self, card::Cards, json::Json, markdown::Markdown, RenderOptions, Report, Sink, Status};
 use clap::Parser;
 use std::ffi::OsString;
@@ -225,7 +225,7 @@ fn diagnose_command(
         Format::Json => Box::new(Json::default()),
         Format::Markdown => Box::new(Markdown::default()),
         Format::Github => Box::new(Github),
-        Format::Jsonl => Box::new(JsonLines::default()),
+        Format::Jsonl => Box::new(Json::summary_event()),
     };
     let mut buffered = io::BufWriter::new(outputs.diagnosis);
     render::render(sink.as_mut(), &report, &catalog, &config.docs_url, &mut buffered).map_err(output(code))?;

@@ -7,7 +7,7 @@
 use buildmedic::catalog::Catalog;
 use buildmedic::diagnose::{Diagnoser, Options};
 use buildmedic::matcher::Matcher;
-use buildmedic::render::{self, card::Cards, github::Github, json::Json, jsonl::JsonLines, markdown::Markdown};
+use buildmedic::render::{self, card::Cards, github::Github, json::Json, markdown::Markdown};
 use libfuzzer_sys::fuzz_target;
 use std::ops::ControlFlow;
 use std::sync::LazyLock;
@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
         Box::new(Cards::new(options)),
         Box::new(Markdown::default()),
         Box::new(Github),
-        Box::new(JsonLines::default()),
+        Box::new(Json::summary_event()),
     ];
     for (i, sink) in sinks.iter_mut().enumerate() {
         let mut out = Vec::new();

@@ -20,9 +20,19 @@ use std::io::{self, Write};
 
 pub const JSON_VERSION: u32 = 1;
 
+/// `--format json` (one pretty document), or with `events` the closing
+/// `summary` event of `--format jsonl`: the same fields on one line.
 #[derive(Default)]
 pub struct Json {
     findings: Vec<Value>,
+    events: bool,
+}
+
+impl Json {
+    /// The `summary` event that ends `--format jsonl`.
+    pub fn summary_event() -> Json {
+        Json { findings: Vec::new(), events: true }
+    }
 }
 
 /// One finding as a JSON object; shared by every JSON-speaking format.
@@ -107,8 +117,14 @@ impl Sink for Json {
     }
 
     fn finish(&mut self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
-        let doc = Value::Object(document(report, std::mem::take(&mut self.findings), Map::new()));
-        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        let findings = std::mem::take(&mut self.findings);
+        if self.events {
+            let mut head = Map::new();
+            head.insert("event".into(), "summary".into());
+            serde_json::to_writer(&mut *out, &Value::Object(document(report, findings, head)))?;
+        } else {
+            serde_json::to_writer_pretty(&mut *out, &Value::Object(document(report, findings, Map::new())))?;
+        }
         writeln!(out)
     }
 }

@@ -130,13 +130,7 @@ fn tee_passes_the_log_through_unchanged() {
 
 #[test]
 fn tee_lines_arrive_before_the_input_ends() {
-    let mut child = command()
-        .args(["--tee", "--color", "never"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = crate::support::spawn(&["--tee", "--color", "never"]);
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"first line\n").unwrap();
     stdin.flush().unwrap();
@@ -151,13 +145,7 @@ fn tee_lines_arrive_before_the_input_ends() {
 
 #[test]
 fn ctrl_c_prints_the_diagnosis_of_what_was_read() {
-    let mut child = command()
-        .args(["--format", "json"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = crate::support::spawn(&["--format", "json"]);
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"step 1\nerror: externally-managed-environment\n").unwrap();
     stdin.flush().unwrap();

@@ -53,6 +53,12 @@ pub fn command() -> Command {
     cmd
 }
 
+/// Starts the real binary with every stream piped.
+pub fn spawn(args: &[&str]) -> std::process::Child {
+    use std::process::Stdio;
+    command().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+}
+
 /// Compares `actual` with `tests/snapshots/NAME`; `UPDATE_SNAPSHOTS=1`
 /// rewrites the file instead.
 pub fn snapshot(name: &str, actual: &str) {
