@@ -338,7 +338,7 @@ impl<'a> Diagnoser<'a> {
         let errorish = self.hits.is_empty() && ERRORISH.is_match(&self.text) && !NOT_ERROR.is_match(&self.text);
         let needed = !self.hits.is_empty() || errorish || !self.context_due.is_empty();
         if needed {
-            let this = self.shown(line.number, line.bytes);
+            let this = self.shown_as(line.number, line.bytes, &self.text);
 
             // Trailing context sees this line first.
             if !self.context_due.is_empty() {
@@ -397,7 +397,12 @@ impl<'a> Diagnoser<'a> {
     fn shown(&self, number: u64, bytes: &[u8]) -> ShownLine {
         let mut text = String::new();
         normalize_into(bytes, &mut Vec::new(), &mut text);
-        let mut shown = ShownLine { number, raw: display_raw(bytes), text: cut(&text) };
+        self.shown_as(number, bytes, &text)
+    }
+
+    /// [`shown`](Self::shown) for a line whose normalised text is at hand.
+    fn shown_as(&self, number: u64, bytes: &[u8], text: &str) -> ShownLine {
+        let mut shown = ShownLine { number, raw: display_raw(bytes), text: cut(text) };
         if self.options.redact {
             shown.raw = redact(&shown.raw).into_owned();
             shown.text = redact(&shown.text).into_owned();

@@ -31,12 +31,11 @@ pub struct RawLine<'a> {
     pub truncated: bool,
 }
 
-/// How far a read got: lines seen, and whether the consumer stopped early.
+/// How far a read got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadSummary {
+    /// Lines seen (a last line without `\n` counts).
     pub lines: u64,
-    pub bytes: u64,
-    pub stopped: bool,
 }
 
 /// Bytes read per chunk: whole lines, handed to the consumer in one piece.
@@ -67,15 +66,11 @@ pub fn for_each_chunk<R: Read + ?Sized>(
     let mut buf = vec![0u8; CHUNK_SIZE];
     let mut filled = 0usize;
     let mut line: u64 = 1;
-    let mut total: u64 = 0;
     // Inside an over-long line whose first MAX_LINE bytes were delivered.
     let mut skipping = false;
     let mut error = None;
-    let summary = |line: u64, filled: usize, skipping: bool, total, stopped| ReadSummary {
-        lines: line - 1 + u64::from(filled > 0 || skipping),
-        bytes: total,
-        stopped,
-    };
+    let summary =
+        |line: u64, filled: usize, skipping: bool| ReadSummary { lines: line - 1 + u64::from(filled > 0 || skipping) };
     loop {
         let n = match input.read(buf.get_mut(filled..).unwrap_or_default()) {
             Ok(0) => break,
@@ -86,7 +81,6 @@ pub fn for_each_chunk<R: Read + ?Sized>(
                 break;
             }
         };
-        total += n as u64;
         let start = filled;
         filled += n;
         if skipping {
@@ -109,7 +103,7 @@ pub fn for_each_chunk<R: Read + ?Sized>(
                 let bytes = buf.get(..=last).unwrap_or_default();
                 let lines = memchr::memchr_iter(b'\n', bytes).count() as u64;
                 if on_chunk(Chunk { bytes, first_line: line, truncated: false }).is_break() {
-                    return (summary(line + lines, 0, false, total, true), None);
+                    return (summary(line + lines, 0, false), None);
                 }
                 line += lines;
                 buf.copy_within(last + 1..filled, 0);
@@ -121,7 +115,7 @@ pub fn for_each_chunk<R: Read + ?Sized>(
                 let last = memchr::memrchr(b'\r', &buf).unwrap_or(0);
                 let bytes = buf.get(..=last).unwrap_or_default();
                 if on_chunk(Chunk { bytes, first_line: line, truncated: false }).is_break() {
-                    return (summary(line + 1, 0, false, total, true), None);
+                    return (summary(line + 1, 0, false), None);
                 }
                 buf.copy_within(last + 1..filled, 0);
                 filled -= last + 1;
@@ -130,7 +124,7 @@ pub fn for_each_chunk<R: Read + ?Sized>(
                 // One line fills the whole buffer: deliver its first part.
                 let cut = buf.get(..MAX_LINE).unwrap_or_default();
                 if on_chunk(Chunk { bytes: cut, first_line: line, truncated: true }).is_break() {
-                    return (summary(line + 1, 0, false, total, true), None);
+                    return (summary(line + 1, 0, false), None);
                 }
                 filled = 0;
                 skipping = true;
@@ -138,12 +132,11 @@ pub fn for_each_chunk<R: Read + ?Sized>(
             None => {}
         }
     }
-    let mut stopped = false;
     if filled > 0 && !skipping {
         let bytes = buf.get(..filled).unwrap_or_default();
-        stopped = on_chunk(Chunk { bytes, first_line: line, truncated: false }).is_break();
+        let _ = on_chunk(Chunk { bytes, first_line: line, truncated: false });
     }
-    (summary(line, filled, skipping, total, stopped), error)
+    (summary(line, filled, skipping), error)
 }
 
 #[cfg(test)]

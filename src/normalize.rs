@@ -33,7 +33,7 @@ static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
         // Clock time alone: `22:30:19 `.
         r"\[?\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\]?(?:\s+|$)",
         // BuildKit plain progress: `#12 ` or `#12 3.026 `.
-        r"#(?P<vertex>\d{1,9})(?:\s+\d+\.\d+)?(?:\s+|$)",
+        r"#\d{1,9}(?:\s+\d+\.\d+)?(?:\s+|$)",
         // BuildKit error excerpt: a bare elapsed time `61.96 `.
         r"\d{1,5}\.\d{1,3}(?:\s+|$)",
         // Netlify: `7:55:46 AM: `.

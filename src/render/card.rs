@@ -123,10 +123,9 @@ impl Sink for Cards {
 
         // Fix.
         let (mine, others) = v.remedies();
-        let full = first || rule.severity == Severity::Error;
         let shown: Vec<&Remedy> = if self.options.all_fixes {
             mine.iter().chain(others.iter()).copied().collect()
-        } else if full && first {
+        } else if first {
             mine.clone()
         } else {
             mine.iter().take(1).copied().collect()
