@@ -650,7 +650,7 @@ fn pick_suspects<'s>(list: &'s [Suspect], failed_step: Option<&Step>) -> Vec<&'s
 
 /// The named captures of `rule.patterns[pattern]` on `text`.
 pub fn captures_of(rule: &Rule, pattern: usize, text: &str) -> BTreeMap<String, String> {
-    rule.patterns.get(pattern).and_then(|p| p.regex.captures(text)).unwrap_or_default()
+    rule.patterns.get(pattern).and_then(|p| p.captures(text)).unwrap_or_default()
 }
 
 /// Orders findings best first and folds explained ones under their cause.

@@ -163,7 +163,7 @@ impl Matcher {
                 .rules
                 .get(pref.rule)
                 .and_then(|r| r.patterns.get(pref.pattern))
-                .is_some_and(|p| p.regex.is_match(text));
+                .is_some_and(|p| p.is_match(text));
             if hit {
                 out.push(pref);
             }

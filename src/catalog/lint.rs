@@ -36,10 +36,10 @@ pub fn lint(rule: &Rule, catalog: &Catalog) -> Vec<String> {
         if best < MIN_LITERAL {
             out.push(format!(
                 "patterns[{i}]: `{}` has no required literal of {MIN_LITERAL} bytes or more, so it must run on every line",
-                p.regex.as_str()
+                p.source()
             ));
         }
-        for name in p.regex.capture_names().flatten() {
+        for name in p.capture_names() {
             if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
                 out.push(format!("patterns[{i}]: capture `{name}` is not lower-case snake_case"));
             }

@@ -20,8 +20,14 @@ pub struct RawRule {
     /// `specific` names a cause; `generic` only says something failed.
     #[serde(default)]
     pub kind: Kind,
-    /// Regexes (or maps with `regex`, `near`, `unless`); any hit counts.
+    /// Regexes (or maps with `regex` or `all`, `near`, `unless`); any hit counts.
     pub patterns: Vec<StringOr<RawPattern>>,
+    /// Conditions every pattern's hit must meet, besides the pattern's own.
+    #[serde(default)]
+    pub near: Vec<RawCondition>,
+    /// Conditions any of which discards a hit of any pattern.
+    #[serde(default)]
+    pub unless: Vec<RawCondition>,
     /// Rules whose findings this rule's finding explains (folded under it).
     #[serde(default)]
     pub explains: Vec<String>,
@@ -78,7 +84,12 @@ impl Kind {
 #[serde(deny_unknown_fields)]
 pub struct RawPattern {
     /// The regex, matched against one normalised line.
-    pub regex: String,
+    #[serde(default)]
+    pub regex: Option<String>,
+    /// Regexes that must all match the same line, in any order (instead of
+    /// `regex`).
+    #[serde(default)]
+    pub all: Vec<String>,
     /// Conditions that must all hold around the hit.
     #[serde(default)]
     pub near: Vec<RawCondition>,
@@ -89,11 +100,11 @@ pub struct RawPattern {
 
 impl From<String> for RawPattern {
     fn from(regex: String) -> Self {
-        RawPattern { regex, near: Vec::new(), unless: Vec::new() }
+        RawPattern { regex: Some(regex), all: Vec::new(), near: Vec::new(), unless: Vec::new() }
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCondition {
     /// The regex a nearby line must match.

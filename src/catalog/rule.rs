@@ -2,7 +2,7 @@
 //! `TryFrom`. Everything the matcher and the renderers need is validated
 //! here once, so they can trust it.
 
-use super::literal::required_literals;
+use super::literal::{required_literals, score};
 use super::raw::{Builder, Kind, RawCondition, RawExample, RawPattern, RawRule, Severity};
 use std::collections::BTreeMap;
 use std::sync::{LazyLock, OnceLock};
@@ -149,12 +149,63 @@ pub fn build_regex(source: &str) -> Result<MetaRegex, String> {
 
 #[derive(Debug)]
 pub struct Pattern {
+    /// The regex whose literals gate the pattern (for an `all:` pattern,
+    /// the one with the most selective literal).
     pub regex: LazyRegex,
+    /// The other regexes of an `all:` pattern: each must match the line too.
+    pub also: Vec<LazyRegex>,
     /// Every match contains one of these (ASCII lower-cased); `None` means
     /// the pattern must be tried on every line.
     pub literals: Option<Vec<Vec<u8>>>,
+    /// The rule's conditions followed by the pattern's own.
     pub near: Vec<Condition>,
     pub unless: Vec<Condition>,
+}
+
+impl Pattern {
+    /// Every regex of the pattern, the gate first.
+    pub fn regexes(&self) -> impl Iterator<Item = &LazyRegex> {
+        std::iter::once(&self.regex).chain(&self.also)
+    }
+
+    pub fn is_match(&self, text: &str) -> bool {
+        self.regexes().all(|r| r.is_match(text))
+    }
+
+    /// The named captures of a match of `text`, if every regex matches;
+    /// the gate's captures win a name two regexes share.
+    pub fn captures(&self, text: &str) -> Option<BTreeMap<String, String>> {
+        let mut out = self.regex.captures(text)?;
+        for r in &self.also {
+            for (k, v) in r.captures(text)? {
+                out.entry(k).or_insert(v);
+            }
+        }
+        Some(out)
+    }
+
+    /// The byte range from the earliest start to the latest end of the
+    /// leftmost matches of the pattern's regexes, if all match.
+    pub fn span(&self, text: &str) -> Option<std::ops::Range<usize>> {
+        let mut span: Option<std::ops::Range<usize>> = None;
+        for r in self.regexes() {
+            let m = r.get()?.find(text)?;
+            span = Some(match span {
+                Some(s) => s.start.min(m.start())..s.end.max(m.end()),
+                None => m.start()..m.end(),
+            });
+        }
+        span
+    }
+
+    /// The pattern's regex sources, joined for display (`all:` parts by ` && `).
+    pub fn source(&self) -> String {
+        self.regexes().map(LazyRegex::as_str).collect::<Vec<_>>().join(" && ")
+    }
+
+    pub fn capture_names(&self) -> impl Iterator<Item = &str> {
+        self.regexes().flat_map(|r| r.capture_names().flatten())
+    }
 }
 
 #[derive(Debug)]
@@ -231,7 +282,7 @@ impl Rule {
 
     /// Names of every capture group in the rule's patterns.
     pub fn capture_names(&self) -> impl Iterator<Item = &str> {
-        self.patterns.iter().flat_map(|p| p.regex.capture_names().flatten())
+        self.patterns.iter().flat_map(Pattern::capture_names)
     }
 
     /// The widest `after` window of any condition: how long a hit may wait.
@@ -287,15 +338,43 @@ fn compile_regex(source: &str, field: &str, eager: bool) -> Result<LazyRegex, Fi
     LazyRegex::new(source, eager).map_err(err)
 }
 
-fn compile_pattern(raw: RawPattern, field: &str, eager: bool) -> Result<Pattern, FieldError> {
-    let regex = compile_regex(&raw.regex, &format!("{field}.regex"), eager)?;
-    let literals = regex_syntax::Parser::new().parse(&raw.regex).ok().and_then(|hir| required_literals(&hir));
-    let names: Vec<String> = regex.capture_names().flatten().map(str::to_string).collect();
-    let conditions = |list: Vec<RawCondition>, name: &str| -> Result<Vec<Condition>, FieldError> {
+/// The rule-level conditions every pattern shares.
+struct Shared<'a> {
+    near: &'a [RawCondition],
+    unless: &'a [RawCondition],
+}
+
+fn compile_pattern(raw: RawPattern, shared: &Shared<'_>, field: &str, eager: bool) -> Result<Pattern, FieldError> {
+    let fail = |message: &str| FieldError { field: field.to_string(), message: message.into(), needle: None };
+    let sources: Vec<(String, String)> = match (raw.regex, raw.all.is_empty()) {
+        (Some(regex), true) => vec![(regex, format!("{field}.regex"))],
+        (None, false) => raw.all.into_iter().enumerate().map(|(i, r)| (r, format!("{field}.all[{i}]"))).collect(),
+        (Some(_), false) => return Err(fail("give `regex` or `all`, not both")),
+        (None, true) => return Err(fail("give `regex` (one regex) or `all` (regexes that must all match)")),
+    };
+    let mut compiled = Vec::new();
+    for (source, f) in &sources {
+        let regex = compile_regex(source, f, eager)?;
+        let literals = regex_syntax::Parser::new().parse(source).ok().and_then(|hir| required_literals(&hir));
+        compiled.push((regex, literals));
+    }
+    // The gate is the regex with the most selective literal.
+    let gate = compiled
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, (_, lits))| (lits.as_deref().map_or(0, score), std::cmp::Reverse(*i)))
+        .map_or(0, |(i, _)| i);
+    let (regex, literals) = compiled.remove(gate);
+    let also: Vec<LazyRegex> = compiled.into_iter().map(|(r, _)| r).collect();
+    let names: Vec<String> =
+        std::iter::once(&regex).chain(&also).flat_map(|r| r.capture_names().flatten()).map(str::to_string).collect();
+    // `prefix` names the list in errors: `near` for the rule's own,
+    // `patterns[2].near` for a pattern's.
+    let conditions = |list: Vec<RawCondition>, prefix: &str| -> Result<Vec<Condition>, FieldError> {
         list.into_iter()
             .enumerate()
             .map(|(i, c)| {
-                let f = format!("{field}.{name}[{i}]");
+                let f = format!("{prefix}[{i}]");
                 if c.before > MAX_WINDOW || c.after > MAX_WINDOW {
                     return Err(FieldError {
                         field: f,
@@ -324,7 +403,12 @@ fn compile_pattern(raw: RawPattern, field: &str, eager: bool) -> Result<Pattern,
             })
             .collect()
     };
-    Ok(Pattern { regex, literals, near: conditions(raw.near, "near")?, unless: conditions(raw.unless, "unless")? })
+    // Rule-level conditions come first, so their errors name the rule's field.
+    let mut near = conditions(shared.near.to_vec(), "near")?;
+    near.extend(conditions(raw.near, &format!("{field}.near"))?);
+    let mut unless = conditions(shared.unless.to_vec(), "unless")?;
+    unless.extend(conditions(raw.unless, &format!("{field}.unless"))?);
+    Ok(Pattern { regex, also, literals, near, unless })
 }
 
 fn example(raw: RawExample, field: &str) -> Result<Example, FieldError> {
@@ -370,11 +454,12 @@ impl Rule {
         if raw.title.trim().is_empty() {
             return Err(fail("title", "must not be empty".into()));
         }
+        let shared = Shared { near: &raw.near, unless: &raw.unless };
         let patterns = raw
             .patterns
             .into_iter()
             .enumerate()
-            .map(|(i, p)| compile_pattern(p.0, &format!("patterns[{i}]"), eager))
+            .map(|(i, p)| compile_pattern(p.0, &shared, &format!("patterns[{i}]"), eager))
             .collect::<Result<Vec<_>, _>>()?;
         for (i, r) in raw.remediation.iter().enumerate() {
             if r.steps.is_empty() {

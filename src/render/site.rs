@@ -179,7 +179,7 @@ fn rule_page(rule: &Rule) -> String {
     let _ = writeln!(body, "</ul>");
     let _ = writeln!(body, "<h2>Patterns</h2>\n<p>buildmedic matches these regular expressions against each log line, after removing timestamps, BuildKit prefixes and colour codes.</p>");
     for p in &rule.patterns {
-        let _ = writeln!(body, "<pre><code>{}</code></pre>", esc(p.regex.as_str()));
+        let _ = writeln!(body, "<pre><code>{}</code></pre>", esc(&p.source()));
     }
     if !rule.explains.is_empty() {
         let _ =

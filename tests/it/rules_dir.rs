@@ -172,3 +172,79 @@ fn a_ten_megabyte_regex_is_refused() {
     assert_eq!(code, 2);
     assert!(err.contains("team/huge.yaml") && err.contains("rule files may be at most"), "{err}");
 }
+
+/// A rule that says what must co-occur in a line, and a rule-level `unless`.
+const ALL: &str = "id: team/internal-host-unresolved
+title: '{host} did not resolve'
+severity: error
+patterns:
+  - all:
+      - '(?P<host>[a-z0-9-]+\\.corp\\.internal)'
+      - '(?i)could not resolve|name or service not known|ENOTFOUND'
+  - 'getaddrinfo failed for (?P<host>[a-z0-9-]+\\.corp\\.internal)'
+unless:
+  - regex: 'retrying'
+    after: 1
+explains: [system/dns-resolution-failed]
+explanation: |
+  The host {host} was looked up and not found.
+remediation:
+  - title: Check the host name
+    steps: [Fix it.]
+links:
+  - title: Docs
+    url: https://example.com
+examples:
+  match:
+    - line: 'Error: getaddrinfo ENOTFOUND db.corp.internal'
+      captures: { host: db.corp.internal }
+    - 'could not resolve api.corp.internal: timeout'
+  no_match:
+    - 'connected to db.corp.internal'
+    - 'could not resolve example.com'
+";
+
+#[test]
+fn an_all_pattern_needs_every_regex_in_one_line_in_any_order() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "team/internal-host-unresolved.yaml", ALL);
+    let d = dir.path().to_str().unwrap();
+    let hit = |log: &str| {
+        let out = run(&["--rules", d, "--format", "json"], log.as_bytes());
+        out.json()["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "team/internal-host-unresolved")
+    };
+    assert!(hit("Name or service not known: cache.corp.internal\n"));
+    assert!(hit("cache.corp.internal: could not resolve\n"));
+    assert!(!hit("cache.corp.internal answered\n"));
+    assert!(!hit("could not resolve cache.example.com\n"));
+    let out = run(&["rules", "test", d], b"");
+    assert_eq!(out.code, 0, "{}", out.stdout);
+}
+
+#[test]
+fn a_rule_level_unless_applies_to_every_pattern() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "team/internal-host-unresolved.yaml", ALL);
+    let d = dir.path().to_str().unwrap();
+    for first in ["getaddrinfo failed for db.corp.internal", "db.corp.internal: ENOTFOUND"] {
+        let log = format!("{first}\nretrying in 5s\n");
+        let out = run(&["--rules", d, "--format", "json"], log.as_bytes());
+        let found =
+            out.json()["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "team/internal-host-unresolved");
+        assert!(!found, "{first}: {}", out.stdout);
+    }
+}
+
+#[test]
+fn regex_and_all_together_or_neither_are_refused() {
+    let both = ALL.replace("  - all:\n", "  - regex: 'x{4}'\n    all:\n");
+    let (code, err) = broken("team/internal-host-unresolved.yaml", &both);
+    assert_eq!(code, 2);
+    assert!(err.contains("patterns[0]") && err.contains("not both"), "{err}");
+    let neither = ALL
+        .replace("  - getaddrinfo", "  - near: []\n  - getaddrinfo")
+        .replace("  - 'getaddrinfo failed", "  - near: [{regex: abcd, before: 1}]\n  - 'getaddrinfo failed");
+    let (code, err) = broken("team/internal-host-unresolved.yaml", &neither);
+    assert_eq!(code, 2);
+    assert!(err.contains("patterns[1]") && err.contains("`all`"), "{err}");
+}
