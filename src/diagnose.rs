@@ -154,8 +154,14 @@ struct RingLine {
 /// Bytes of a line kept in the ring of recent lines.
 const KEEP_BYTES: usize = 2 * 1024;
 
+/// Consecutive lines a wrapped message may span.
+const WRAP_LINES: usize = 3;
+
 struct Accumulator {
     finding: Finding,
+    /// The line of the latest hit: a wrapped window that starts there or
+    /// before is the same message again.
+    last_line: u64,
     /// Lines of trailing context still to collect.
     context_due: usize,
 }
@@ -191,12 +197,27 @@ pub struct Diagnoser<'a> {
     bytes: Vec<u8>,
     text: String,
     hits: Vec<PatternRef>,
+    /// Whether each of the last [`WRAP_LINES`] lines held a trigger or an
+    /// error-looking word (bit 0: the newest): windows of wrapped lines are
+    /// matched only around such lines.
+    wrap_candidates: u8,
+    /// Whether the last line matched held a rule literal or a piece of one.
+    touched: bool,
+    /// The normalised last lines, oldest first, for `match_wrapped`.
+    wrap_parts: VecDeque<WrapPart>,
+}
+
+/// One line of a window of possibly wrapped lines.
+struct WrapPart {
+    number: u64,
+    text: String,
+    vertex: Option<u32>,
 }
 
 impl<'a> Diagnoser<'a> {
     pub fn new(catalog: &'a Catalog, matcher: &'a Matcher, options: Options) -> Diagnoser<'a> {
         let widest = catalog.rules.iter().map(Rule::max_before).max().unwrap_or(0);
-        let ring_size = widest.max(options.context).max(1);
+        let ring_size = widest.max(options.context).max(WRAP_LINES);
         Diagnoser {
             catalog,
             matcher,
@@ -218,6 +239,9 @@ impl<'a> Diagnoser<'a> {
             bytes: Vec::new(),
             text: String::with_capacity(256),
             hits: Vec::new(),
+            wrap_candidates: 0,
+            touched: false,
+            wrap_parts: VecDeque::with_capacity(WRAP_LINES),
         }
     }
 
@@ -232,6 +256,7 @@ impl<'a> Diagnoser<'a> {
     pub fn feed_chunk(&mut self, chunk: Chunk<'_>) {
         if chunk.truncated {
             self.feed_line(chunk.first_line, chunk.bytes, true);
+            self.wrap_candidates = 0;
             return;
         }
         let mut clean = std::mem::take(&mut self.clean);
@@ -267,12 +292,18 @@ impl<'a> Diagnoser<'a> {
                 || line.first() == Some(&b'{')
                 || (has_cr && memchr::memchr(b'\r', line).is_some())
                 || self.new_vertex(line);
+            self.touched = false;
             if slow {
                 self.feed_line(number, line, false);
             } else if glanced {
                 self.glance(number, line.get(..line.len().min(MAX_LINE)).unwrap_or_default());
             } else {
                 self.remember(number, line);
+            }
+            let window = (1u8 << WRAP_LINES) - 1;
+            self.wrap_candidates = ((self.wrap_candidates << 1) | u8::from(self.touched)) & window;
+            if self.wrap_candidates != 0 {
+                self.match_wrapped(number);
             }
             number += 1;
             pos = end + 1;
@@ -334,7 +365,7 @@ impl<'a> Diagnoser<'a> {
         let meta = normalize_into(line.bytes, &mut self.bytes, &mut self.text);
         let step = self.context.observe(&self.text, meta);
         self.hits.clear();
-        self.matcher.scan(self.catalog, &self.text, &mut self.scratch, &mut self.hits);
+        self.touched = self.matcher.scan(self.catalog, &self.text, &mut self.scratch, &mut self.hits);
         let errorish = self.hits.is_empty() && ERRORISH.is_match(&self.text) && !NOT_ERROR.is_match(&self.text);
         let needed = !self.hits.is_empty() || errorish || !self.context_due.is_empty();
         if needed {
@@ -402,11 +433,17 @@ impl<'a> Diagnoser<'a> {
 
     /// [`shown`](Self::shown) for a line whose normalised text is at hand.
     fn shown_as(&self, number: u64, bytes: &[u8], text: &str) -> ShownLine {
-        let mut shown = ShownLine { number, raw: display_raw(bytes), text: cut(text) };
+        let shown = ShownLine { number, raw: display_raw(bytes), text: cut(text) };
         if self.options.redact {
-            shown.raw = redact(&shown.raw).into_owned();
-            shown.text = redact(&shown.text).into_owned();
+            self.redacted(shown)
+        } else {
+            shown
         }
+    }
+
+    fn redacted(&self, mut shown: ShownLine) -> ShownLine {
+        shown.raw = redact(&shown.raw).into_owned();
+        shown.text = redact(&shown.text).into_owned();
         shown
     }
 
@@ -437,7 +474,118 @@ impl<'a> Diagnoser<'a> {
             .collect()
     }
 
+    /// Matches the message a terminal or a dashboard wrapped over the lines
+    /// ending at `number`: the last two and the last three lines, joined with
+    /// a space (a break between words) and without one (a break inside a
+    /// word). Only a match that starts in the first of the joined lines and
+    /// ends in the last, of a pattern the first line does not match alone,
+    /// counts: anything else was found on a single line already. The hit is
+    /// reported on its first line.
+    ///
+    /// Runs only around lines that hold a trigger or an error-looking word
+    /// (`wrap_candidates`), from the ring of recent lines: no second read.
+    fn match_wrapped(&mut self, number: u64) {
+        self.load_wrap_parts(number);
+        let parts = std::mem::take(&mut self.wrap_parts);
+        let mut joined = String::new();
+        for size in 2..=parts.len() {
+            if (self.wrap_candidates & ((1u8 << size) - 1)) == 0 {
+                continue;
+            }
+            let window: Vec<&WrapPart> = parts.range(parts.len() - size..).collect();
+            // A break inside a word is only possible between two word
+            // characters; elsewhere the line broke at a space.
+            let inside_word = window.windows(2).any(|w| match w {
+                [a, b] => {
+                    a.text.chars().last().is_some_and(char::is_alphanumeric)
+                        && b.text.chars().next().is_some_and(char::is_alphanumeric)
+                }
+                _ => false,
+            });
+            let separators: &[&str] = if inside_word { &[" ", ""] } else { &[" "] };
+            for separator in separators {
+                joined.clear();
+                let (mut first_end, mut last_start) = (0, 0);
+                for (i, part) in window.iter().enumerate() {
+                    if i > 0 {
+                        joined.push_str(separator);
+                    }
+                    last_start = joined.len();
+                    joined.push_str(&part.text);
+                    if i == 0 {
+                        first_end = joined.len();
+                    }
+                }
+                self.hits.clear();
+                self.matcher.scan(self.catalog, &joined, &mut self.scratch, &mut self.hits);
+                let hits = std::mem::take(&mut self.hits);
+                let (first, vertex) = window.first().map_or((number, None), |p| (p.number, p.vertex));
+                for &pref in &hits {
+                    let Some(pattern) = self.catalog.rules.get(pref.rule).and_then(|r| r.patterns.get(pref.pattern))
+                    else {
+                        continue;
+                    };
+                    // A pattern that matches the first line alone was found
+                    // there; joining would only let a greedy tail (`.+$`,
+                    // `\S+`) run on into the next line.
+                    let crosses = pattern.span(&joined).is_some_and(|m| m.start < first_end && m.end > last_start)
+                        && !window.first().is_some_and(|p| pattern.is_match(&p.text));
+                    let seen = self.found.get(pref.rule).and_then(Option::as_ref).is_some_and(|a| a.last_line >= first);
+                    if crosses && !seen {
+                        let line = ShownLine { number: first, raw: cut(&joined), text: cut(&joined) };
+                        let line = if self.options.redact { self.redacted(line) } else { line };
+                        let step = self.context.step_of(vertex);
+                        self.consider_text(pref, line, step, &joined);
+                    }
+                }
+                self.hits = hits;
+            }
+        }
+        self.wrap_parts = parts;
+    }
+
+    /// Brings `wrap_parts` to the normalised texts of the run of lines that
+    /// ends at `number` (at most [`WRAP_LINES`]), normalising each line once.
+    fn load_wrap_parts(&mut self, number: u64) {
+        let oldest = number.saturating_sub(WRAP_LINES as u64 - 1);
+        self.wrap_parts.retain(|p| p.number >= oldest && p.number < number);
+        let mut scratch = std::mem::take(&mut self.bytes);
+        for (age, l) in self.ring.iter().rev().take(WRAP_LINES).enumerate() {
+            // `\r` segments of one line share its number and are no wrap.
+            if l.number + age as u64 != number {
+                self.wrap_parts.retain(|p| p.number > l.number);
+                break;
+            }
+            if self.wrap_parts.iter().any(|p| p.number == l.number) {
+                continue;
+            }
+            let mut text = String::new();
+            let meta = if l.raw.first() == Some(&b'{') {
+                // A JSON record is one message, never part of a wrap.
+                crate::normalize::LineMeta::default()
+            } else {
+                normalize_into(&l.raw, &mut scratch, &mut text)
+            };
+            let part = WrapPart { number: l.number, text, vertex: meta.vertex };
+            let at = self.wrap_parts.iter().position(|p| p.number > l.number).unwrap_or(self.wrap_parts.len());
+            self.wrap_parts.insert(at, part);
+        }
+        self.bytes = scratch;
+        // A blank line (or a JSON record) ends a message: keep what follows it.
+        if let Some(blank) = self.wrap_parts.iter().rposition(|p| p.text.is_empty()) {
+            self.wrap_parts.drain(..=blank);
+        }
+    }
+
     fn consider(&mut self, pref: PatternRef, line: ShownLine, step: Option<Arc<Step>>) {
+        let text = std::mem::take(&mut self.text);
+        self.consider_text(pref, line, step, &text);
+        self.text = text;
+    }
+
+    /// Checks a hit's `near` / `unless` conditions; `text` is the text the
+    /// pattern matched, for the captures a templated condition needs.
+    fn consider_text(&mut self, pref: PatternRef, line: ShownLine, step: Option<Arc<Step>>, text: &str) {
         let Some(rule) = self.catalog.rules.get(pref.rule) else { return };
         let Some(pattern) = rule.patterns.get(pref.pattern) else { return };
         if pattern.near.is_empty() && pattern.unless.is_empty() {
@@ -446,7 +594,7 @@ impl<'a> Diagnoser<'a> {
             return;
         }
         let templated = pattern.near.iter().chain(&pattern.unless).any(|c| c.template.is_some());
-        let captures = if templated { captures_of(rule, pref.pattern, &self.text) } else { BTreeMap::new() };
+        let captures = if templated { captures_of(rule, pref.pattern, text) } else { BTreeMap::new() };
         let near: Vec<MetaRegex> = pattern.near.iter().map(|c| c.resolve(&captures)).collect();
         let unless: Vec<MetaRegex> = pattern.unless.iter().map(|c| c.resolve(&captures)).collect();
         let widest = pattern.near.iter().chain(&pattern.unless).map(|c| c.before).max().unwrap_or(0);
@@ -553,6 +701,7 @@ impl<'a> Diagnoser<'a> {
         match slot {
             Some(acc) => {
                 acc.finding.count += 1;
+                acc.last_line = line.number;
                 if acc.finding.lines.len() <= MAX_LINES {
                     acc.finding.lines.push(line.number);
                     // Fill in captures the first hit did not have.
@@ -573,6 +722,7 @@ impl<'a> Diagnoser<'a> {
                 }
                 self.fresh.push(pref.rule);
                 *slot = Some(Accumulator {
+                    last_line: line.number,
                     context_due: self.options.context,
                     finding: Finding {
                         rule: pref.rule,

@@ -67,6 +67,16 @@ impl Matcher {
                 }
             }
         }
+        // The pieces of literals that mark a wrapped line go into the
+        // automaton too, owned by no pattern: finding one tells the reader
+        // that the line may hold the start or the end of a wrapped message.
+        let pieces: Vec<Vec<u8>> = literals.iter().flat_map(|l| wrap_triggers(l)).collect();
+        for piece in pieces {
+            if !literals.contains(&piece) {
+                literals.push(piece);
+                owners.push(Vec::new());
+            }
+        }
         let automaton = if literals.is_empty() {
             None
         } else {
@@ -132,8 +142,11 @@ impl Matcher {
         false
     }
 
-    /// Appends to `out` every pattern whose regex matches `text`.
-    pub fn scan(&self, catalog: &Catalog, text: &str, scratch: &mut Scratch, out: &mut Vec<PatternRef>) {
+    /// Appends to `out` every pattern whose regex matches `text`. Returns
+    /// whether `text` holds any rule literal or a piece of one: a line that
+    /// may be part of a wrapped message.
+    pub fn scan(&self, catalog: &Catalog, text: &str, scratch: &mut Scratch, out: &mut Vec<PatternRef>) -> bool {
+        let mut touched = false;
         scratch.generation = scratch.generation.wrapping_add(1);
         if scratch.generation == 0 {
             scratch.stamp.iter_mut().for_each(|s| *s = 0);
@@ -143,6 +156,7 @@ impl Matcher {
         scratch.candidates.clear();
         if let Some(ac) = &self.automaton {
             for m in ac.find_overlapping_iter(text) {
+                touched |= m.len() >= WRAP_LITERAL;
                 for &flat in self.owners.get(m.pattern().as_usize()).into_iter().flatten() {
                     if let Some(s) = scratch.stamp.get_mut(flat) {
                         if *s != scratch.generation {
@@ -168,7 +182,35 @@ impl Matcher {
                 out.push(pref);
             }
         }
+        touched || !self.always.is_empty()
     }
+}
+
+/// The shortest literal (or piece of one) that makes a line a candidate for
+/// a wrapped message: shorter ones (`error`, `.go:`) are in too many lines
+/// for the joined windows to be worth matching.
+pub const WRAP_LITERAL: usize = 10;
+
+/// The words that mark a line for a literal: the literal itself, trimmed of
+/// white space (a wrapped line ends where the literal's space was), and, for
+/// a literal of several words, its first and last words of [`WRAP_LITERAL`]
+/// bytes or more.
+/// A message wrapped inside a literal leaves its head on the first line or
+/// its tail on the next, so one of the lines is read and the window of
+/// joined lines is matched (see `Diagnoser::match_wrapped`).
+fn wrap_triggers(literal: &[u8]) -> Vec<Vec<u8>> {
+    const PIECE: usize = WRAP_LITERAL;
+    let trimmed = literal.trim_ascii();
+    let trimmed = if trimmed.len() >= 4 { trimmed } else { literal };
+    let mut out = vec![trimmed.to_vec()];
+    let spaces: Vec<usize> = memchr::memchr_iter(b' ', trimmed).collect();
+    if let Some(&head) = spaces.iter().find(|&&i| i >= PIECE) {
+        out.extend(trimmed.get(..head).map(<[u8]>::to_vec));
+    }
+    if let Some(&tail) = spaces.iter().rev().find(|&&i| trimmed.len() - i > PIECE) {
+        out.extend(trimmed.get(tail + 1..).map(<[u8]>::to_vec));
+    }
+    out
 }
 
 /// Pushes the start of every line of `text` in which `searcher` matches.

@@ -22,3 +22,5 @@ mod properties;
 mod ranking;
 #[path = "it/rules_dir.rs"]
 mod rules_dir;
+#[path = "it/wrapping.rs"]
+mod wrapping;
