@@ -11,12 +11,14 @@ use crate::matcher::Matcher;
 use crate::render::github::Github;
 use crate::render::jsonl::hit_event;
 use crate::render::{self, card::Cards, json::Json, markdown::Markdown, RenderOptions, Report, Sink, Status};
+use crate::suspects::Baseline;
 use clap::Parser;
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// Runs the whole program; returns the exit code. `main` is a thin wrapper;
 /// tests call this in-process.
@@ -136,8 +138,25 @@ fn diagnose_command(
 ) -> Result<i32, Failure> {
     let mut catalog = Catalog::load(&config.rules)?;
     catalog.drop_examples();
+    let full = catalog.rules.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+    if let Some(id) = catalog.disable(&config.disable).first() {
+        let mut message = format!("--disable: no rule has the id `{id}`");
+        if let Some(near) = closest(full.iter().map(String::as_str), id) {
+            message.push_str(&format!("; did you mean `{near}`?"));
+        }
+        message.push_str(" (`buildmedic rules list` lists them all)");
+        return Err(Error::Usage(message).into());
+    }
+    let baseline = match &config.baseline {
+        None => None,
+        Some(path) => {
+            let name = path.display().to_string();
+            let read = open(path).and_then(|mut f| Baseline::read(&name, &mut f));
+            Some(Arc::new(read.map_err(|source| Error::Input { name: format!("--baseline {name}"), source })?))
+        }
+    };
     let matcher = Matcher::new(&catalog);
-    let options = Options { context: config.context, redact: config.redact };
+    let options = Options { context: config.context, redact: config.redact, baseline };
     let interrupted = || env.interrupted.as_deref().is_some_and(|f| f.load(Ordering::SeqCst));
     let mut outputs = if config.tee {
         Outputs { diagnosis: stderr, log: Some(stdout), messages: None, log_closed: false }
@@ -158,7 +177,7 @@ fn diagnose_command(
                     let _ = writeln!(out, "paste a build log, then press Ctrl-D");
                 }
                 // Standard input ends by itself on Ctrl-C (see `interrupt`).
-                Ok(read_input(&catalog, &matcher, options, config, None, &mut outputs, &name, stdin))
+                Ok(read_input(&catalog, &matcher, &options, config, None, &mut outputs, &name, stdin))
             }
             Source::File(path) => match open(path) {
                 Ok(mut file) => {
@@ -170,7 +189,7 @@ fn diagnose_command(
                     let result = read_input(
                         &catalog,
                         &matcher,
-                        options,
+                        &options,
                         config,
                         env.interrupted.as_deref(),
                         &mut outputs,
@@ -252,14 +271,14 @@ type StreamResult = (InputReport, Option<io::Error>);
 fn read_input(
     catalog: &Catalog,
     matcher: &Matcher,
-    options: Options,
+    options: &Options,
     config: &Config,
     interrupted: Option<&AtomicBool>,
     outputs: &mut Outputs<'_>,
     name: &str,
     input: &mut dyn Read,
 ) -> StreamResult {
-    let mut diagnoser = Diagnoser::new(catalog, matcher, options);
+    let mut diagnoser = Diagnoser::new(catalog, matcher, options.clone());
     let streaming_events = config.format == Format::Jsonl;
     let mut events_closed = false;
     let (summary, error) = {
@@ -401,9 +420,12 @@ pub fn assemble(catalog: &Catalog, inputs: Vec<InputReport>) -> Report {
         (r.map_or(Severity::Info, |r| r.severity), r.map_or(Kind::Generic, |r| r.kind))
     };
     findings.sort_by_key(|(_, f)| key(f.rule));
+    // A failure the log shows is never clean, whether or not a rule knows it.
+    let shows_failure = inputs.iter().any(|i| i.failure.is_some());
     let status = match findings.first().map(|(_, f)| key(f.rule)) {
         Some((Severity::Error, Kind::Specific)) => Status::Failed,
         Some((Severity::Error, Kind::Generic)) => Status::UnknownFailure,
+        _ if shows_failure => Status::UnknownFailure,
         _ => Status::Clean,
     };
     Report { inputs, findings, status }
@@ -488,7 +510,7 @@ fn explain_command(id: &str, config: &Config, stdout: &mut dyn Write) -> Result<
     let catalog = Catalog::load(&config.rules)?;
     let Some(rule) = catalog.get(id) else {
         let mut message = format!("no rule has the id `{id}`");
-        if let Some(near) = closest_id(&catalog, id) {
+        if let Some(near) = closest(catalog.rules.iter().map(|r| r.id.as_str()), id) {
             message.push_str(&format!("; did you mean `{near}`?"));
         }
         message.push_str(" (`buildmedic rules list` lists them all)");
@@ -501,23 +523,18 @@ fn explain_command(id: &str, config: &Config, stdout: &mut dyn Write) -> Result<
 
 /// The id most like `wanted`: by edit distance over the whole id and over
 /// its name part, so `externally-managed` finds the python rule.
-fn closest_id<'c>(catalog: &'c Catalog, wanted: &str) -> Option<&'c str> {
+fn closest<'c>(ids: impl Iterator<Item = &'c str>, wanted: &str) -> Option<&'c str> {
     let wanted = wanted.to_ascii_lowercase();
-    catalog
-        .rules
-        .iter()
-        .map(|r| {
-            let name = r.id.rsplit('/').next().unwrap_or_default();
-            let prefix: String = name.chars().take(wanted.chars().count()).collect();
-            let d = edit_distance(&wanted, &r.id)
-                .min(edit_distance(&wanted, name))
-                .min(edit_distance(&wanted, &prefix) + 1);
-            let d = if r.id.contains(&wanted) && wanted.len() >= 3 { d.min(1) } else { d };
-            (d, r.id.as_str())
-        })
-        .filter(|(d, id)| *d <= (id.len() / 3).max(3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, id)| id)
+    ids.map(|id| {
+        let name = id.rsplit('/').next().unwrap_or_default();
+        let prefix: String = name.chars().take(wanted.chars().count()).collect();
+        let d = edit_distance(&wanted, id).min(edit_distance(&wanted, name)).min(edit_distance(&wanted, &prefix) + 1);
+        let d = if id.contains(&wanted) && wanted.len() >= 3 { d.min(1) } else { d };
+        (d, id)
+    })
+    .filter(|(d, id)| *d <= (id.len() / 3).max(3))
+    .min_by_key(|(d, _)| *d)
+    .map(|(_, id)| id)
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

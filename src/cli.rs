@@ -51,6 +51,14 @@ pub struct Args {
     /// Print log lines as they are, without masking tokens, keys and passwords.
     #[arg(long)]
     pub no_redact: bool,
+
+    /// Switch a rule off for this run (repeatable; also BUILDMEDIC_DISABLE=id1,id2).
+    #[arg(long, value_name = "ID")]
+    pub disable: Vec<String>,
+
+    /// The log of the last good build: lines it also printed are never suspects.
+    #[arg(long, value_name = "GOOD_LOG")]
+    pub baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

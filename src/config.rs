@@ -17,6 +17,8 @@ pub struct Env {
     pub stdin_is_terminal: bool,
     pub stdout_is_terminal: bool,
     pub stderr_is_terminal: bool,
+    /// `BUILDMEDIC_DISABLE`: rule ids to switch off, comma-separated.
+    pub disable: Option<String>,
     /// Set by the first Ctrl-C: stop reading, diagnose what was read.
     pub interrupted: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
@@ -49,6 +51,11 @@ pub struct Config {
     pub tee: bool,
     /// Mask secrets in everything printed from the log.
     pub redact: bool,
+    /// Rule ids switched off (`--disable` and `BUILDMEDIC_DISABLE`), checked
+    /// against the catalogue when it is loaded.
+    pub disable: Vec<String>,
+    /// `--baseline`: the log of a good build.
+    pub baseline: Option<PathBuf>,
 }
 
 /// Widest `--context` accepted.
@@ -93,6 +100,16 @@ impl Config {
             docs_url,
             tee: args.tee,
             redact: !args.no_redact,
+            disable: args
+                .disable
+                .iter()
+                .map(String::as_str)
+                .chain(env.disable.as_deref().unwrap_or_default().split(','))
+                .map(str::trim)
+                .filter(|id| !id.is_empty())
+                .map(str::to_string)
+                .collect(),
+            baseline: args.baseline.clone(),
         })
     }
 }

@@ -67,7 +67,7 @@ pub struct BuilderInfo {
 }
 
 /// The build step a line belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Step {
     /// As the log names it: `[stage-0 4/11] RUN pip install -r requirements.txt`.
     pub name: String,

@@ -16,14 +16,14 @@
 use crate::catalog::rule::MetaRegex;
 use crate::catalog::{Catalog, Kind, Rule, Severity};
 use crate::context::{BuilderInfo, Context, Step};
+use crate::failure::{self, Signal};
 use crate::input::{Chunk, RawLine, MAX_LINE};
 use crate::matcher::{Matcher, PatternRef, Scratch};
 use crate::normalize::normalize_into;
 use crate::redact::redact;
-use aho_corasick::AhoCorasick;
-use regex::Regex;
+use crate::suspects::{self, Baseline};
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 /// Hits waiting for an `after` window, at most.
 const MAX_PENDING: usize = 4096;
@@ -75,18 +75,26 @@ pub struct InputReport {
     pub builder: BuilderInfo,
     /// Ranked best first.
     pub findings: Vec<Finding>,
-    /// When the build failed and no specific rule explains it: the lines
-    /// most likely to hold the error, in log order.
+    /// The first line that shows the build failed, whatever its cause
+    /// (see `failure`): a summary (exit status, `Build failed`) if the log
+    /// has one, else the first tool error line.
+    pub failure: Option<FailureLine>,
+    /// When the input failed and no specific rule explains it: the lines
+    /// most likely to state the cause, best first (see `suspects`).
     pub suspects: Vec<ShownLine>,
+    /// The `--baseline` log the suspects were compared with.
+    pub baseline: Option<String>,
 }
 
-/// Error-looking lines remembered before the failure, at most.
-const MAX_SUSPECTS: usize = 64;
-/// Suspect lines reported for an unexplained failure.
-const REPORTED_SUSPECTS: usize = 5;
+/// A line that shows a failure, and what it says.
+#[derive(Debug, Clone)]
+pub struct FailureLine {
+    pub line: ShownLine,
+    pub signal: Signal,
+}
 
 /// Words that make a line look like an error (lower case; found
-/// case-insensitively).
+/// case-insensitively): lines that hold one are read for failure signals.
 pub const ERROR_WORDS: &[&str] = &[
     "error",
     "err!",
@@ -108,28 +116,14 @@ pub const ERROR_WORDS: &[&str] = &[
     "abort",
 ];
 
-static ERRORISH: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::builder().ascii_case_insensitive(true).build(ERROR_WORDS).unwrap_or_else(|e| unreachable!("{e}"))
-});
-
-/// Lines that say "error" without being one.
-static NOT_ERROR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:npm warn|warn(?:ing)?\b|⚠|\[warn)|\b(?:0|no) (?:errors?|failures?)\b|thiserror|-werror|error_log|errorhandler|\.(?:js|ts|py|rb|go|rs|css|map|h|c)$")
-        .unwrap_or_else(|e| unreachable!("{e}"))
-});
-
-struct Suspect {
-    number: u64,
-    raw: Vec<u8>,
-    step: Option<Arc<Step>>,
-}
-
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Lines of context kept on each side of a finding's first hit.
     pub context: usize,
     /// Mask secrets in every line, capture and step kept for output.
     pub redact: bool,
+    /// The log of a good build: its lines are never suspects.
+    pub baseline: Option<Arc<Baseline>>,
 }
 
 struct Pending {
@@ -146,6 +140,7 @@ struct Pending {
     before_context: Vec<ShownLine>,
 }
 
+#[derive(Clone)]
 struct RingLine {
     number: u64,
     raw: Vec<u8>,
@@ -190,10 +185,12 @@ pub struct Diagnoser<'a> {
     /// Rules whose finding still collects trailing context.
     context_due: Vec<usize>,
     scratch: Scratch,
-    /// Recent error-looking lines that no rule matched.
-    suspects: VecDeque<Suspect>,
-    /// `suspects` as they stood when the first generic failure line was hit.
-    suspects_at_failure: Option<Vec<Suspect>>,
+    /// The first failure summary and the first tool error seen.
+    first_summary: Option<FailureLine>,
+    first_error: Option<FailureLine>,
+    /// The lines before the first failure summary, kept for ranking
+    /// suspects (taken from the ring when the summary is seen).
+    before_failure: Option<Vec<RingLine>>,
     bytes: Vec<u8>,
     text: String,
     hits: Vec<PatternRef>,
@@ -217,7 +214,7 @@ struct WrapPart {
 impl<'a> Diagnoser<'a> {
     pub fn new(catalog: &'a Catalog, matcher: &'a Matcher, options: Options) -> Diagnoser<'a> {
         let widest = catalog.rules.iter().map(Rule::max_before).max().unwrap_or(0);
-        let ring_size = widest.max(options.context).max(WRAP_LINES);
+        let ring_size = widest.max(options.context).max(WRAP_LINES).max(suspects::WINDOW);
         Diagnoser {
             catalog,
             matcher,
@@ -234,8 +231,9 @@ impl<'a> Diagnoser<'a> {
             context_due: Vec::new(),
             fresh: Vec::new(),
             scratch: Scratch::default(),
-            suspects: VecDeque::new(),
-            suspects_at_failure: None,
+            first_summary: None,
+            first_error: None,
+            before_failure: None,
             bytes: Vec::new(),
             text: String::with_capacity(256),
             hits: Vec::new(),
@@ -366,8 +364,12 @@ impl<'a> Diagnoser<'a> {
         let step = self.context.observe(&self.text, meta);
         self.hits.clear();
         self.touched = self.matcher.scan(self.catalog, &self.text, &mut self.scratch, &mut self.hits);
-        let errorish = self.hits.is_empty() && ERRORISH.is_match(&self.text) && !NOT_ERROR.is_match(&self.text);
-        let needed = !self.hits.is_empty() || errorish || !self.context_due.is_empty();
+        // A line that a warning or info rule explains is known noise, not a
+        // failure, however it looks.
+        let noise = !self.hits.is_empty()
+            && self.hits.iter().all(|h| self.catalog.rules.get(h.rule).is_some_and(|r| r.severity != Severity::Error));
+        let signal = if noise { None } else { failure::detect(&self.text) };
+        let needed = !self.hits.is_empty() || signal.is_some() || !self.context_due.is_empty();
         if needed {
             let this = self.shown_as(line.number, line.bytes, &self.text);
 
@@ -391,8 +393,8 @@ impl<'a> Diagnoser<'a> {
                 self.consider(pref, this.clone(), step.clone());
             }
             self.hits = hits;
-            if errorish {
-                self.suspect(line.number, line.bytes, step);
+            if let Some(signal) = signal {
+                self.failure_seen(signal, this);
             }
         } else if !self.pending.is_empty() {
             self.advance_pending(line.number);
@@ -400,26 +402,30 @@ impl<'a> Diagnoser<'a> {
         self.remember(line.number, line.bytes);
     }
 
-    /// Remembers an error-looking line that no rule matched, reusing the
-    /// oldest buffer once the list is full.
-    fn suspect(&mut self, number: u64, bytes: &[u8], step: Option<Arc<Step>>) {
-        let mut raw = if self.suspects.len() >= MAX_SUSPECTS {
-            self.suspects.pop_front().map(|s| s.raw).unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        raw.clear();
-        raw.extend_from_slice(bytes.get(..bytes.len().min(KEEP_BYTES)).unwrap_or_default());
-        self.suspects.push_back(Suspect { number, raw, step });
+    /// Notes a failure signal; the first summary keeps the lines before it
+    /// for the suspects.
+    fn failure_seen(&mut self, signal: Signal, line: ShownLine) {
+        let slot = if signal.is_summary() { &mut self.first_summary } else { &mut self.first_error };
+        if slot.is_none() {
+            *slot = Some(FailureLine { line, signal });
+        }
+        if signal.is_summary() && self.before_failure.is_none() {
+            self.keep_lines_before_failure();
+        }
+    }
+
+    fn keep_lines_before_failure(&mut self) {
+        let skip = self.ring.len().saturating_sub(suspects::WINDOW);
+        self.before_failure = Some(self.ring.iter().skip(skip).cloned().collect());
     }
 
     /// The cheap path for a line whose only trigger is an error-looking
     /// word: kept as a suspect if it reads like one, never matched.
     fn glance(&mut self, number: u64, line: &[u8]) {
-        let meta = normalize_into(line, &mut self.bytes, &mut self.text);
-        if ERRORISH.is_match(&self.text) && !NOT_ERROR.is_match(&self.text) {
-            let step = self.context.step_of(meta.vertex);
-            self.suspect(number, line, step);
+        normalize_into(line, &mut self.bytes, &mut self.text);
+        if let Some(signal) = failure::detect(&self.text) {
+            let shown = self.shown_as(number, line, &self.text);
+            self.failure_seen(signal, shown);
         }
         self.remember(number, line);
     }
@@ -683,6 +689,10 @@ impl<'a> Diagnoser<'a> {
         let Some(rule) = self.catalog.rules.get(pref.rule) else {
             return;
         };
+        let first_generic = rule.kind == Kind::Generic && self.found.get(pref.rule).is_some_and(Option::is_none);
+        if first_generic && self.before_failure.is_none() {
+            self.keep_lines_before_failure();
+        }
         let Some(slot) = self.found.get_mut(pref.rule) else {
             return;
         };
@@ -711,10 +721,6 @@ impl<'a> Diagnoser<'a> {
                 }
             }
             None => {
-                if rule.kind == Kind::Generic && self.suspects_at_failure.is_none() {
-                    let suspects = self.suspects.drain(..).collect();
-                    self.suspects_at_failure = Some(suspects);
-                }
                 let mut context = before_context;
                 context.push(line.clone());
                 if self.options.context > 0 {
@@ -759,16 +765,63 @@ impl<'a> Diagnoser<'a> {
         }
         let findings: Vec<Finding> = std::mem::take(&mut self.found).into_iter().flatten().map(|a| a.finding).collect();
         let findings = rank(self.catalog, findings);
-        let unexplained =
-            findings.first().and_then(|f| self.catalog.rules.get(f.rule)).is_some_and(|r| r.kind == Kind::Generic);
-        let suspects = match (unexplained, self.suspects_at_failure.take()) {
-            (true, Some(list)) => pick_suspects(&list, findings.first().and_then(|f| f.step.as_ref()))
-                .into_iter()
-                .map(|s| self.shown(s.number, &s.raw))
-                .collect(),
-            _ => Vec::new(),
+        let failure = self.first_summary.take().or_else(|| self.first_error.take());
+        // Suspects only for a failure no specific rule explains.
+        let explained = findings.iter().any(|f| {
+            self.catalog.rules.get(f.rule).is_some_and(|r| r.severity == Severity::Error && r.kind == Kind::Specific)
+        });
+        let generic = findings.iter().any(|f| self.catalog.rules.get(f.rule).is_some_and(|r| r.kind == Kind::Generic));
+        let unexplained = !explained && (failure.is_some() || generic);
+        let suspects = if unexplained { self.suspects(failure.as_ref(), &findings) } else { Vec::new() };
+        let baseline = self.options.baseline.as_ref().map(|b| b.name.clone());
+        InputReport { name, lines, builder: self.context.builder(), findings, failure, suspects, baseline }
+    }
+
+    /// Ranks the lines kept before the failure (or, in an excerpt with no
+    /// failure summary, the last lines read).
+    fn suspects(&mut self, failure: Option<&FailureLine>, findings: &[Finding]) -> Vec<ShownLine> {
+        let kept = match self.before_failure.take() {
+            Some(kept) => kept,
+            None => {
+                self.keep_lines_before_failure();
+                self.before_failure.take().unwrap_or_default()
+            }
         };
-        InputReport { name, lines, builder: self.context.builder(), findings, suspects }
+        // The failed step: where the generic failure line or the first
+        // summary was printed.
+        let generic = findings.iter().find(|f| self.catalog.rules.get(f.rule).is_some_and(|r| r.kind == Kind::Generic));
+        let failed_step = generic.and_then(|f| f.step.clone()).or_else(|| {
+            let summary = failure.filter(|f| f.signal.is_summary())?;
+            let line = kept.iter().rev().find(|l| l.number < summary.line.number)?;
+            let meta = normalize_into(&line.raw, &mut Vec::new(), &mut String::new());
+            meta.vertex.and_then(|v| self.context.step_of(Some(v))).map(|s| (*s).clone())
+        });
+        // The lines before the summary, then the summary itself: in an
+        // excerpt it may be the only line that says anything (`failed to
+        // solve: … "/go.sum": not found`); pure framing scores nothing.
+        let summary = failure.filter(|f| f.signal.is_summary());
+        let mut scratch = Vec::new();
+        let mut shown = Vec::new();
+        let mut candidates = Vec::new();
+        for l in kept.iter().filter(|l| summary.is_none_or(|f| l.number < f.line.number)) {
+            let mut text = String::new();
+            let meta = normalize_into(&l.raw, &mut scratch, &mut text);
+            let step = meta.vertex.and_then(|v| self.context.step_of(Some(v)));
+            candidates.push(suspects::Candidate { number: l.number, text, step });
+            shown.push(l);
+        }
+        if let Some(f) = summary {
+            let step = failed_step.clone().map(Arc::new);
+            candidates.push(suspects::Candidate { number: f.line.number, text: f.line.text.clone(), step });
+        }
+        let order = suspects::rank(&candidates, failed_step.as_ref(), self.options.baseline.as_deref());
+        order
+            .into_iter()
+            .filter_map(|i| match shown.get(i) {
+                Some(l) => Some(self.shown(l.number, &l.raw)),
+                None => summary.map(|f| f.line.clone()),
+            })
+            .collect()
     }
 }
 
@@ -782,20 +835,6 @@ fn json_message(bytes: &[u8]) -> Option<String> {
     let value: serde_json::Value = serde_json::from_slice(trimmed).ok()?;
     let object = value.as_object()?;
     ["message", "msg", "log"].iter().find_map(|k| object.get(*k)?.as_str().map(str::to_string))
-}
-
-/// The error-looking lines nearest above the failure, preferring those of
-/// the failed step, in log order.
-fn pick_suspects<'s>(list: &'s [Suspect], failed_step: Option<&Step>) -> Vec<&'s Suspect> {
-    let same_step = |s: &&Suspect| match (failed_step, &s.step) {
-        (Some(f), Some(step)) => f.name == step.name || (f.command.is_some() && f.command == step.command),
-        _ => false,
-    };
-    let in_step = list.iter().any(|s| same_step(&s));
-    let mut picked: Vec<&Suspect> =
-        list.iter().rev().filter(|s| !in_step || same_step(s)).take(REPORTED_SUSPECTS).collect();
-    picked.reverse();
-    picked
 }
 
 /// The named captures of `rule.patterns[pattern]` on `text`.

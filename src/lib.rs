@@ -14,6 +14,7 @@ pub mod config;
 pub mod context;
 pub mod diagnose;
 pub mod error;
+pub mod failure;
 pub mod input;
 pub mod interrupt;
 pub mod matcher;
@@ -22,6 +23,7 @@ pub mod redact;
 pub mod render;
 pub mod selftest;
 pub mod skeleton;
+pub mod suspects;
 
 pub use app::run;
 pub use config::Env;

@@ -23,8 +23,9 @@ pub struct Matcher {
     /// literals, the build context's triggers, and error-looking words), in
     /// packed (Teddy) searchers of at most 64 literals each.
     triggers: Vec<aho_corasick::packed::Searcher>,
-    /// Error-looking words (three spellings each): lines worth a glance.
-    glance: Option<aho_corasick::packed::Searcher>,
+    /// Error-looking words and failure triggers (three spellings each):
+    /// lines worth a glance, in packed searchers like `triggers`.
+    glance: Vec<aho_corasick::packed::Searcher>,
     patterns: Vec<PatternRef>,
     automaton: Option<AhoCorasick>,
     /// For each automaton literal, the flat indices of the patterns needing it.
@@ -101,21 +102,15 @@ impl Matcher {
             }
             error_words.extend([word.as_bytes().to_vec(), title, word.as_bytes().to_ascii_uppercase()]);
         }
-        let glance = aho_corasick::packed::Config::new().builder().extend(&error_words).build();
-        words.sort();
-        words.dedup();
-        let mut triggers = Vec::new();
-        for group in words.chunks(64) {
-            match aho_corasick::packed::Config::new().builder().extend(group).build() {
-                Some(searcher) => triggers.push(searcher),
-                None => {
-                    // No packed searcher here (no SIMD): read every line.
-                    always = (0..patterns.len()).collect();
-                    triggers.clear();
-                    break;
-                }
+        error_words.extend(crate::failure::TRIGGERS.iter().map(|t| t.as_bytes().to_vec()));
+        let (triggers, glance) = match (packed(words), packed(error_words)) {
+            (Some(t), Some(g)) => (t, g),
+            _ => {
+                // No packed searcher here (no SIMD): read every line.
+                always = (0..patterns.len()).collect();
+                (Vec::new(), Vec::new())
             }
-        }
+        };
         Matcher { triggers, glance, patterns, automaton, owners, always }
     }
 
@@ -136,8 +131,12 @@ impl Matcher {
             marks.sort_unstable();
             marks.dedup();
         }
-        if let Some(searcher) = &self.glance {
+        for searcher in &self.glance {
             mark_with(searcher, text, glances);
+        }
+        if self.glance.len() > 1 {
+            glances.sort_unstable();
+            glances.dedup();
         }
         false
     }
@@ -211,6 +210,14 @@ fn wrap_triggers(literal: &[u8]) -> Vec<Vec<u8>> {
         out.extend(trimmed.get(tail + 1..).map(<[u8]>::to_vec));
     }
     out
+}
+
+/// Packed (Teddy) searchers for `words`, at most 64 words each (the most
+/// one searcher takes); `None` when this machine has none.
+fn packed(mut words: Vec<Vec<u8>>) -> Option<Vec<aho_corasick::packed::Searcher>> {
+    words.sort();
+    words.dedup();
+    words.chunks(64).map(|group| aho_corasick::packed::Config::new().builder().extend(group).build()).collect()
 }
 
 /// Pushes the start of every line of `text` in which `searcher` matches.

@@ -30,7 +30,7 @@ pub struct Outcome {
 
 /// Diagnoses a small in-memory log with the whole catalogue.
 pub fn diagnose_text(catalog: &Catalog, matcher: &Matcher, text: &str) -> InputReport {
-    let mut diagnoser = Diagnoser::new(catalog, matcher, Options { context: 0, redact: false });
+    let mut diagnoser = Diagnoser::new(catalog, matcher, Options::default());
     let (summary, _) = for_each_chunk(&mut text.as_bytes(), |chunk| {
         diagnoser.feed_chunk(chunk);
         ControlFlow::Continue(())

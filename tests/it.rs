@@ -8,6 +8,8 @@ mod support;
 mod catalog;
 #[path = "it/cli.rs"]
 mod cli;
+#[path = "it/failures.rs"]
+mod failures;
 #[path = "it/hostile.rs"]
 mod hostile;
 #[path = "it/inputs.rs"]

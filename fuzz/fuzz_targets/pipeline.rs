@@ -16,7 +16,7 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| Catalog::load(&[]).expect("
 static MATCHER: LazyLock<Matcher> = LazyLock::new(|| Matcher::new(&CATALOG));
 
 fuzz_target!(|data: &[u8]| {
-    let mut d = Diagnoser::new(&CATALOG, &MATCHER, Options { context: 3, redact: true });
+    let mut d = Diagnoser::new(&CATALOG, &MATCHER, Options { context: 3, redact: true, ..Options::default() });
     let (summary, _) = buildmedic::input::for_each_chunk(&mut &data[..], |chunk| {
         d.feed_chunk(chunk);
         ControlFlow::Continue(())

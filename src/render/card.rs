@@ -25,7 +25,38 @@ impl Cards {
 }
 
 impl Sink for Cards {
-    fn begin(&mut self, _out: &mut dyn Write, _report: &Report) -> io::Result<()> {
+    /// An unexplained failure comes first: where the build failed, the
+    /// lines most likely to state why, and how to teach the tool.
+    fn begin(&mut self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
+        let t = self.theme;
+        for input in super::unexplained(report) {
+            if self.shown > 0 {
+                writeln!(out)?;
+            }
+            self.shown += 1;
+            writeln!(out, "{} {}", t.severity(Severity::Error, "error"), t.id("unknown-failure"))?;
+            writeln!(out, "{}", t.title("The build failed, and no rule names the cause"))?;
+            if let Some(f) = &input.failure {
+                let name = if report.inputs.len() > 1 { format!("{}:", input.name) } else { "line ".into() };
+                writeln!(out, "{}", t.dim(&format!("  at {name}{}", f.line.number)))?;
+                writeln!(out)?;
+                write_log_line(out, &t, &f.line, true, f.line.number.to_string().len())?;
+            }
+            if !input.suspects.is_empty() {
+                writeln!(out)?;
+                let new = input.baseline.as_deref().map(|b| format!(" (none of them in {b})")).unwrap_or_default();
+                writeln!(out, "  {}", t.heading(&format!("The lines most likely to state the cause{new}:")))?;
+                let width = input.suspects.iter().map(|l| l.number).max().unwrap_or(0).to_string().len();
+                for line in &input.suspects {
+                    write_log_line(out, &t, line, true, width)?;
+                }
+                if let Some(first) = input.suspects.first() {
+                    let teach =
+                        format!("Teach buildmedic: buildmedic rules new --from {}:{}", input.name, first.number);
+                    writeln!(out, "  {}", t.dim(&teach))?;
+                }
+            }
+        }
         Ok(())
     }
 
@@ -101,20 +132,6 @@ impl Sink for Cards {
             writeln!(out, "{}", t.dim(&format!("  {note}")))?;
         }
 
-        // An unexplained failure: where to look, and how to teach the tool.
-        if rule.kind == crate::catalog::Kind::Generic && !v.input.suspects.is_empty() {
-            writeln!(out)?;
-            writeln!(out, "  {}", t.heading("No rule knows this failure. The lines most likely to hold the error:"))?;
-            let width = v.input.suspects.iter().map(|l| l.number).max().unwrap_or(0).to_string().len();
-            for line in &v.input.suspects {
-                write_log_line(out, &t, line, true, width)?;
-            }
-            if let Some(first) = v.input.suspects.first() {
-                let teach = format!("Teach buildmedic: buildmedic rules new --from {}:{}", v.input.name, first.number);
-                writeln!(out, "  {}", t.dim(&teach))?;
-            }
-        }
-
         // Why.
         writeln!(out)?;
         for line in wrap(&v.fill(&rule.summary()), WIDTH - 2) {
@@ -162,7 +179,7 @@ impl Sink for Cards {
         let lines: u64 = report.inputs.iter().map(|i| i.lines).sum();
         let names: Vec<&str> = report.inputs.iter().map(|i| i.name.as_str()).collect();
         let what = format!("{} ({} line{})", names.join(", "), lines, plural(lines as usize));
-        if report.findings.is_empty() {
+        if report.findings.is_empty() && report.status == Status::Clean {
             writeln!(out, "No known failure found in {what}.")?;
             return Ok(());
         }

@@ -1,7 +1,7 @@
 //! `--format github`: GitHub Actions workflow commands, so the root cause
 //! shows as an annotation on the run (`::error title=…::…`).
 
-use super::{Report, Sink, View};
+use super::{Report, Sink, Status, View};
 use crate::catalog::Severity;
 use std::io::{self, Write};
 
@@ -19,10 +19,6 @@ fn property(s: &str) -> String {
 }
 
 impl Sink for Github {
-    fn begin(&mut self, _out: &mut dyn Write, _report: &Report) -> io::Result<()> {
-        Ok(())
-    }
-
     fn finding(&mut self, out: &mut dyn Write, v: &View<'_>) -> io::Result<()> {
         let command = match v.rule.severity {
             Severity::Error => "error",
@@ -46,8 +42,32 @@ impl Sink for Github {
         writeln!(out, "::{command} title={}::{}", property(&title), data(&message))
     }
 
+    fn begin(&mut self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
+        for input in super::unexplained(report) {
+            let mut message = String::new();
+            if let Some(f) = &input.failure {
+                message.push_str(&format!("{} failed at line {}: {}\n", input.name, f.line.number, f.line.text));
+            }
+            if !input.suspects.is_empty() {
+                let new = input.baseline.as_deref().map(|b| format!(" (none of them in {b})")).unwrap_or_default();
+                message.push_str(&format!("\nThe lines most likely to state the cause{new}:\n"));
+                for l in &input.suspects {
+                    message.push_str(&format!("{} line {}: {}\n", input.name, l.number, l.text));
+                }
+            }
+            let line = input.suspects.first().or(input.failure.as_ref().map(|f| &f.line)).map_or(0, |l| l.number);
+            writeln!(
+                out,
+                "::error title={},line={line}::{}",
+                property("Build failed; no rule names the cause (buildmedic)"),
+                data(message.trim_end())
+            )?;
+        }
+        Ok(())
+    }
+
     fn finish(&mut self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
-        if report.findings.is_empty() {
+        if report.findings.is_empty() && report.status == Status::Clean {
             writeln!(out, "::notice title=buildmedic::No known failure found")?;
         }
         Ok(())

@@ -5,7 +5,9 @@
 //! {
 //!   "version": 1,
 //!   "status": "failed" | "unknown-failure" | "clean",
-//!   "inputs": [{"name", "lines", "builder": {"name", "version", "providers"}}],
+//!   "inputs": [{"name", "lines", "builder": {"name", "version", "providers"},
+//!               "failure": {"line", "text", "signal"} | null,
+//!               "suspects": [{"line", "text", "raw"}], "baseline": name | null}],
 //!   "findings": [{"rule", "title", "severity", "kind", "input", "line",
 //!                 "text", "raw", "captures", "count", "lines", "url",
 //!                 "summary", "step", "consequences", "fixes"}]
@@ -89,7 +91,9 @@ pub fn inputs_json(report: &Report) -> Value {
                     "name": i.name,
                     "lines": i.lines,
                     "builder": i.builder,
+                    "failure": i.failure.as_ref().map(|f| json!({"line": f.line.number, "text": f.line.text, "signal": f.signal.as_str()})),
                     "suspects": i.suspects.iter().map(|l| json!({"line": l.number, "text": l.text, "raw": l.raw})).collect::<Vec<_>>(),
+                    "baseline": i.baseline,
                 })
             })
             .collect(),

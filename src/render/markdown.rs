@@ -32,7 +32,28 @@ impl Sink for Markdown {
             Status::UnknownFailure => "Build failure: cause not recognised",
             Status::Clean => "Build log diagnosis: no failure found",
         };
-        writeln!(out, "## {heading}\n")
+        writeln!(out, "## {heading}\n")?;
+        for input in super::unexplained(report) {
+            if let Some(f) = &input.failure {
+                writeln!(
+                    out,
+                    "`{}` failed at line {}: `{}`\n",
+                    input.name,
+                    f.line.number,
+                    f.line.text.replace('`', "'")
+                )?;
+            }
+            if !input.suspects.is_empty() {
+                let new = input.baseline.as_deref().map(|b| format!(" (none of them in `{b}`)")).unwrap_or_default();
+                writeln!(out, "No rule names the cause. The lines most likely to state it{new}:\n")?;
+                let block: Vec<String> =
+                    input.suspects.iter().map(|l| format!("{:>5} | {}", l.number, l.raw)).collect();
+                let block = block.join("\n");
+                let marker = fence(&block);
+                writeln!(out, "{marker}text\n{block}\n{marker}\n")?;
+            }
+        }
+        Ok(())
     }
 
     fn finding(&mut self, out: &mut dyn Write, v: &View<'_>) -> io::Result<()> {
@@ -58,13 +79,6 @@ impl Sink for Markdown {
         let marker = fence(&block);
         writeln!(out, "{marker}text\n{block}\n{marker}\n")?;
         writeln!(out, "{}\n", v.fill(&rule.summary()))?;
-        if rule.kind == crate::catalog::Kind::Generic && !v.input.suspects.is_empty() {
-            writeln!(out, "Lines most likely to hold the error:\n")?;
-            let block: Vec<String> = v.input.suspects.iter().map(|l| format!("{:>5} | {}", l.number, l.raw)).collect();
-            let block = block.join("\n");
-            let marker = fence(&block);
-            writeln!(out, "{marker}text\n{block}\n{marker}\n")?;
-        }
         let (mine, _) = v.remedies();
         let shown = if first { mine.len() } else { 1 };
         if !mine.is_empty() {
@@ -89,7 +103,7 @@ impl Sink for Markdown {
     }
 
     fn finish(&mut self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
-        if report.findings.is_empty() {
+        if report.findings.is_empty() && report.status == Status::Clean {
             let names: Vec<&str> = report.inputs.iter().map(|i| i.name.as_str()).collect();
             writeln!(out, "No known failure found in `{}`.", names.join("`, `"))?;
         }

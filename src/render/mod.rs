@@ -116,6 +116,13 @@ pub fn fill(text: &str, rule: &Rule, captures: &BTreeMap<String, String>) -> Str
     out
 }
 
+/// The inputs whose failure no rule explains, when that is the report's
+/// answer: their failure line and suspects lead the output.
+pub fn unexplained(report: &Report) -> impl Iterator<Item = &InputReport> {
+    let unknown = report.status == Status::UnknownFailure;
+    report.inputs.iter().filter(move |i| unknown && (i.failure.is_some() || !i.suspects.is_empty()))
+}
+
 /// The explanation page of a rule.
 pub fn rule_url(base: &str, id: &str) -> String {
     format!("{}/rules/{id}/", base.trim_end_matches('/'))

@@ -32,7 +32,7 @@ impl Read for Pieces<'_> {
 
 /// (rule id, first line, count) of every finding and consequence, and the line count.
 fn diagnose(reader: &mut dyn Read) -> (Vec<(String, u64, u64)>, u64) {
-    let mut d = Diagnoser::new(&CATALOG, &MATCHER, Options { context: 2, redact: true });
+    let mut d = Diagnoser::new(&CATALOG, &MATCHER, Options { context: 2, redact: true, ..Options::default() });
     let (summary, _) = for_each_chunk(reader, |chunk| {
         d.feed_chunk(chunk);
         ControlFlow::Continue(())
