@@ -709,6 +709,8 @@ impl<'a> Diagnoser<'a> {
             s
         });
         match slot {
+            // Two patterns of one rule on one line are one hit.
+            Some(acc) if acc.last_line == line.number => {}
             Some(acc) => {
                 acc.finding.count += 1;
                 acc.last_line = line.number;

@@ -71,55 +71,59 @@ impl Signal {
 const PATTERNS: &[(Signal, &str)] = &[
     // `exit code: 1`, `exited with code 1`, `Exited with status 1`,
     // `exit status 2`, `Process completed with exit code 1`, `with exit code 127`.
-    (Signal::ExitStatus, r"(?i)\bexit(?:ed)?(?: with)?(?: exit)? (?:code|status)\b[:=]?\s*(?:[1-9]\d{0,2})\b"),
+    (
+        Signal::ExitStatus,
+        r"(?i)(?-u:\b)exit(?:ed)?(?: with)?(?: exit)? (?:code|status)(?-u:\b)[:=]?[ \t]*(?:[1-9][0-9]{0,2})(?-u:\b)",
+    ),
     // Docker's legacy builder; Python's CalledProcessError.
     (Signal::ExitStatus, r"returned (?:a )?non-zero (?:code|exit status): ?[1-9]"),
     (Signal::ExitStatus, r"did not complete successfully"),
-    (Signal::ExitStatus, r"^make(?:\[\d+\])?: \*\*\* .*Error [1-9]"),
+    (Signal::ExitStatus, r"^make(?:\[[0-9]+\])?: \*\*\* .*Error [1-9]"),
     (Signal::ExitStatus, r"^(?:ELIFECYCLE|error) +Command failed"),
     // BuildKit, Railway, Render, Heroku, Gradle, Maven, Ant.
-    (Signal::BuildFailed, r"^(?:ERROR: |error: )?failed to (?:solve|build)\b"),
+    (Signal::BuildFailed, r"^(?:ERROR: |error: )?failed to (?:solve|build)(?-u:\b)"),
     (
         Signal::BuildFailed,
-        r"(?i)^(?:=+> |! |×\s+|✕\s+|❌\s*)?(?:(?:the )?build|deploy(?:ment)?|image build|docker build)(?: has)? failed\s*(?:$|[.!:,(]|with\b|during\b|because\b|due\b)",
+        r"(?i)^(?:=+> |! |×[ \t]+|✕[ \t]+|❌[ \t]*)?(?:(?:the )?build|deploy(?:ment)?|image build|docker build)(?: has)? failed[ \t]*(?:$|[.!:,(]|with(?-u:\b)|during(?-u:\b)|because(?-u:\b)|due(?-u:\b))",
     ),
-    (Signal::BuildFailed, r"^(?:BUILD FAILED|BUILD FAILURE|FAILURE: Build failed)\b"),
-    (Signal::BuildFailed, r"^Failed to build an image\b"),
+    (Signal::BuildFailed, r"^(?:BUILD FAILED|BUILD FAILURE|FAILURE: Build failed)(?-u:\b)"),
+    (Signal::BuildFailed, r"^Failed to build an image(?-u:\b)"),
     // A tool's own error line at the start of a message.
-    (Signal::ToolError, r"^(?:error|ERROR|Error)(?:\[[\w-]+\])?: *\S"),
-    (Signal::ToolError, r"^(?:npm ERR!|npm error|gyp ERR!|yarn error|pnpm: ) *\S"),
-    (Signal::ToolError, r"^(?:ERR_PNPM_|ERR! )\w"),
-    (Signal::ToolError, r"^E: \S"),
+    (Signal::ToolError, r"^(?:error|ERROR|Error)(?:\[[[A-Za-z0-9_]-]+\])?: *[^ \t]"),
+    (Signal::ToolError, r"^(?:npm ERR!|npm error|gyp ERR!|yarn error|pnpm: ) *[^ \t]"),
+    (Signal::ToolError, r"^(?:ERR_PNPM_|ERR! )[A-Za-z0-9_]"),
+    (Signal::ToolError, r"^E: [^ \t]"),
     (Signal::ToolError, r"^(?:fatal|FATAL|Fatal error)(?::| ERROR| error)"),
-    (Signal::ToolError, r"^\[ERROR\] \S"),
+    (Signal::ToolError, r"^\[ERROR\] [^ \t]"),
     (Signal::ToolError, r"^Error response from daemon: "),
     // MSBuild, tsc, csc: `Foo.csproj : error NU1101:`, `x.ts(3,7): error TS2307:`.
-    (Signal::ToolError, r"(?:^|[:)] )error [A-Z]+\d+: "),
+    (Signal::ToolError, r"(?:^|[:)] )error [A-Z]+[0-9]+: "),
     // Compilers: `main.c:3:10: fatal error: zlib.h: No such file or directory`.
-    (Signal::ToolError, r"^\S+?:\d+:\d+: (?:fatal )?error: "),
+    (Signal::ToolError, r"^[^ \t]+?:[0-9]+:[0-9]+: (?:fatal )?error: "),
     // apt's fetch failures: `Err:4 http://deb.debian.org/debian buster Release`.
-    (Signal::ToolError, r"^Err:\d+ \S"),
+    (Signal::ToolError, r"^Err:[0-9]+ [^ \t]"),
     // An exception that reached the top: `TypeError: x is not a function`,
     // `java.lang.IllegalStateException: …`.
-    (Signal::Crash, r"^(?:Uncaught )?(?:[a-z_$][\w$]*\.)*[A-Z]\w*(?:Error|Exception): \S"),
+    (Signal::Crash, r"^(?:Uncaught )?(?:[a-z_$][[A-Za-z0-9_]$]*\.)*[A-Z][A-Za-z0-9_]*(?:Error|Exception): [^ \t]"),
     (Signal::Crash, r"^Traceback \(most recent call last\):"),
     // Elixir and Mix: `** (Mix) Could not compile`, `** (MatchError) no match`.
-    (Signal::Crash, r"^\*\* \([A-Z][\w.]*\) \S"),
+    (Signal::Crash, r"^\*\* \([A-Z][[A-Za-z0-9_].]*\) [^ \t]"),
     // A program the kernel cannot run (wrong architecture, no shebang).
-    (Signal::Crash, r"\bexec format error\b"),
-    (Signal::Crash, r"^panic: \S"),
+    (Signal::Crash, r"(?-u:\b)exec format error(?-u:\b)"),
+    (Signal::Crash, r"^panic: [^ \t]"),
     (Signal::Crash, r"^thread '[^']*' panicked at"),
     (Signal::Crash, r"^(?:Segmentation fault|Killed$|Bus error|Aborted \(core dumped\))"),
 ];
 
 static SET: LazyLock<RegexSet> = LazyLock::new(|| small_set(PATTERNS.iter().map(|(_, p)| *p)));
 
-/// A regex set with a bounded lazy-DFA cache (1 MiB, half the default): big
-/// enough not to thrash on a set of a few dozen patterns, small enough for
-/// the memory budget.
+/// A regex set with a small lazy-DFA cache, for the memory budget. Its
+/// patterns use ASCII classes (`[0-9]`, not `\d`), so the automaton stays
+/// small enough for the cache: one that outgrows it gives up and falls
+/// back to far slower engines.
 pub fn small_set<'p>(patterns: impl IntoIterator<Item = &'p str>) -> RegexSet {
     regex::RegexSetBuilder::new(patterns)
-        .dfa_size_limit(1 << 20)
+        .dfa_size_limit(crate::catalog::rule::DFA_CACHE)
         .build()
         .unwrap_or_else(|e| unreachable!("built-in patterns: {e}"))
 }

@@ -25,36 +25,40 @@ pub struct LineMeta {
 static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     let alternatives = [
         // Railway export: RFC 3339 timestamp, then [inf]/[err], then two spaces.
-        r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\s+\[(?:inf|err|wrn|dbg)\]\s*",
+        r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?Z[ \t]+\[(?:inf|err|wrn|dbg)\][ \t]*",
         // ISO timestamps (GitHub Actions, many CLIs), optionally bracketed.
-        r"\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\]?(?:\s+|$)",
+        r"\[?[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?\]?(?:[ \t]+|$)",
         // Coolify: `2025-Jan-13 15:35:03.556728 `.
-        r"\d{4}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?(?:\s+|$)",
+        r"[0-9]{4}-[A-Z][a-z]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[ \t]+|$)",
         // Clock time alone: `22:30:19 `.
-        r"\[?\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\]?(?:\s+|$)",
+        r"\[?[0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?\]?(?:[ \t]+|$)",
         // BuildKit plain progress: `#12 ` or `#12 3.026 `.
-        r"#\d{1,9}(?:\s+\d+\.\d+)?(?:\s+|$)",
+        r"#[0-9]{1,9}(?:[ \t]+[0-9]+\.[0-9]+)?(?:[ \t]+|$)",
         // BuildKit error excerpt: a bare elapsed time `61.96 `.
-        r"\d{1,5}\.\d{1,3}(?:\s+|$)",
+        r"[0-9]{1,5}\.[0-9]{1,3}(?:[ \t]+|$)",
         // Netlify: `7:55:46 AM: `.
-        r"\d{1,2}:\d{2}:\d{2} [AP]M: ",
+        r"[0-9]{1,2}:[0-9]{2}:[0-9]{2} [AP]M: ",
         // Railway CLI level tags.
-        r"\[(?:INFO|ERRO|WARN|DBUG|DEBUG|inf|err|wrn|dbg)\]\s+",
+        r"\[(?:INFO|ERRO|WARN|DBUG|DEBUG|inf|err|wrn|dbg)\][ \t]+",
         // GitHub Actions workflow markers.
         r"##\[(?:error|warning|notice|debug|group|endgroup|command|section)\]",
         // Docker Compose service prefix: `app-1  | `, `web_1 | `.
-        r"[A-Za-z0-9][\w.-]*[-_]\d+\s+\|\s?",
+        r"[A-Za-z0-9][A-Za-z0-9_.-]*[-_][0-9]+[ \t]+\|[ \t]?",
         // Google Cloud Build: `Step #0 - "build": `.
-        r#"Step #\d+(?: - "[^"]*")?: "#,
+        r#"Step #[0-9]+(?: - "[^"]*")?: "#,
         // Heroku runtime logs: `app[web.1]: `, `heroku[router]: `.
-        r"(?:app|heroku)\[[\w.-]+\]:\s",
+        r"(?:app|heroku)\[[A-Za-z0-9_.-]+\]:[ \t]",
         // Go's log package and many CLIs: `2014/10/08 17:30:35 `.
-        r"\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?(?:\s+|$)",
+        r"[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[ \t]+|$)",
         // syslog / journald: `Oct 22 21:15:04 host unit[123]: `.
-        r"[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \S+ [\w.@/-]+(?:\[\d+\])?: ",
+        r"[A-Z][a-z]{2} [ [0-9]][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} \S+ [A-Za-z0-9_.@/-]+(?:\[[0-9]+\])?: ",
         // Nix build output: `openssl-3.0.13> `.
-        r"[a-z0-9][\w.+-]*-\d[\w.+-]*> ",
+        r"[a-z0-9][A-Za-z0-9_.+-]*-[0-9][A-Za-z0-9_.+-]*> ",
     ];
+    // ASCII classes (`[0-9]`, not `\d`, which is every Unicode digit): the
+    // automaton stays small enough for the small lazy-DFA cache, and it is
+    // run on nearly every line read; with Unicode classes it outgrew the
+    // cache and fell back to a backtracker that clears a table per line.
     let pattern = format!("^(?:{})", alternatives.join("|"));
     regex::RegexBuilder::new(&pattern)
         .dfa_size_limit(crate::catalog::rule::DFA_CACHE)

@@ -251,3 +251,14 @@ fn regex_and_all_together_or_neither_are_refused() {
     assert_eq!(code, 2);
     assert!(err.contains("patterns[1]") && err.contains("`all`"), "{err}");
 }
+
+#[test]
+fn two_patterns_on_one_line_are_one_hit() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "team/internal-host-unresolved.yaml", ALL);
+    let d = dir.path().to_str().unwrap();
+    let out = run(&["--rules", d, "--format", "json"], b"getaddrinfo failed for db.corp.internal: ENOTFOUND\n");
+    let doc = out.json();
+    assert_eq!(doc["findings"][0]["rule"], "team/internal-host-unresolved");
+    assert_eq!(doc["findings"][0]["count"], 1, "{}", out.stdout);
+}
