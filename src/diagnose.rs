@@ -709,14 +709,20 @@ impl<'a> Diagnoser<'a> {
             s
         });
         match slot {
-            // Two patterns of one rule on one line are one hit.
-            Some(acc) if acc.last_line == line.number => {}
             Some(acc) => {
-                acc.finding.count += 1;
-                acc.last_line = line.number;
-                if acc.finding.lines.len() <= MAX_LINES {
-                    acc.finding.lines.push(line.number);
-                    // Fill in captures the first hit did not have.
+                // Two patterns of one rule on one line are one hit, whose
+                // captures both may fill in.
+                let same_line = acc.last_line == line.number;
+                let fill = same_line || acc.finding.lines.len() <= MAX_LINES;
+                if !same_line {
+                    acc.finding.count += 1;
+                    acc.last_line = line.number;
+                    if acc.finding.lines.len() <= MAX_LINES {
+                        acc.finding.lines.push(line.number);
+                    }
+                }
+                // Fill in captures the first hits did not have.
+                if fill {
                     for (k, v) in captures() {
                         acc.finding.captures.entry(k).or_insert(v);
                     }
