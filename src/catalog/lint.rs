@@ -8,6 +8,9 @@ use super::{Catalog, Rule};
 use regex::Regex;
 use std::sync::LazyLock;
 
+/// Messages this long (normalised) need a wrapped or excerpt example.
+pub const LONG_MESSAGE: usize = 80;
+
 /// The shortest required literal the fast path accepts.
 pub const MIN_LITERAL: usize = 4;
 
@@ -78,6 +81,23 @@ pub fn lint(rule: &Rule, catalog: &Catalog) -> Vec<String> {
     }
     if rule.examples.matches.len() < 2 {
         out.push("examples.match: give at least two".into());
+    }
+    // A long message is wrapped by dashboards and terminals and pasted in
+    // pieces: such a rule shows that it still matches, with a wrapped or an
+    // excerpt example (several lines).
+    let longest = rule
+        .examples
+        .matches
+        .iter()
+        .filter(|e| !e.log.trim_end().contains('\n'))
+        .map(|e| crate::normalize::normalize(e.log.trim_end().as_bytes()).chars().count())
+        .max()
+        .unwrap_or(0);
+    let several = rule.examples.matches.iter().any(|e| e.log.trim().contains('\n'));
+    if longest >= LONG_MESSAGE && !several {
+        out.push(format!(
+            "examples.match: a message of {longest} characters needs a wrapped or an excerpt example (`log:` with several lines)"
+        ));
     }
     if rule.examples.no_match.is_empty() {
         out.push("examples.no_match: give at least one near miss".into());

@@ -262,3 +262,22 @@ fn two_patterns_on_one_line_are_one_hit() {
     assert_eq!(doc["findings"][0]["rule"], "team/internal-host-unresolved");
     assert_eq!(doc["findings"][0]["count"], 1, "{}", out.stdout);
 }
+
+#[test]
+fn a_long_message_needs_a_wrapped_or_excerpt_example() {
+    let long = "mirror.example.com timed out after 30s while fetching the package index for the second time in a row";
+    let rule = GOOD.replace("    - 'ERROR: mirror.example.com timed out after 5s'", &format!("    - '{long}'"));
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "team/flaky-mirror.yaml", &rule);
+    let d = dir.path().to_str().unwrap();
+    let out = run(&["rules", "test", d], b"");
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("needs a wrapped or an excerpt example"), "{}", out.stdout);
+    let wrapped = rule.replace(
+        "  no_match:",
+        "    - log: |\n        mirror.example.com timed out after 30s while fetching\n        the package index\n  no_match:",
+    );
+    write(dir.path(), "team/flaky-mirror.yaml", &wrapped);
+    let out = run(&["rules", "test", d], b"");
+    assert_eq!(out.code, 0, "{}", out.stdout);
+}
