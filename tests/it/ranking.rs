@@ -194,3 +194,15 @@ fn a_cause_in_the_step_that_failed_goes_first() {
     assert_eq!(doc["findings"][0]["rule"], "apt/unable-to-locate-package");
     assert_eq!(doc["findings"][1]["rule"], "python/python-headers-missing");
 }
+
+#[test]
+fn a_specific_rule_beats_a_generic_one_on_the_same_line() {
+    let top = |log: &str| diagnose(log)["findings"][0]["rule"].as_str().unwrap_or_default().to_string();
+    let dns = "failed to resolve host 'postgres.railway.internal': [Errno -2] Name or service not known";
+    let in_build = format!("#11 [stage-0 6/8] RUN python manage.py migrate\n#11 2.114 {dns}\n");
+    assert_eq!(top(&in_build), "railway/database-at-build-time");
+    // Alone, the line is still about Railway's private network, never a bare DNS failure.
+    assert!(top(&format!("{dns}\n")).starts_with("railway/"), "{}", top(&format!("{dns}\n")));
+    let nixpkgs = "error: unable to download 'https://github.com/NixOS/nixpkgs/archive/5148520bfab61f99fd25fb9ff7bfbb50dad3c9db.tar.gz': Couldn't resolve host name (6)";
+    assert_eq!(top(&format!("{nixpkgs}\n")), "nixpacks/nixpkgs-download-failed");
+}
