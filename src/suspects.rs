@@ -32,8 +32,9 @@ use std::sync::{Arc, LazyLock};
 pub const WINDOW: usize = 64;
 /// Suspects reported.
 pub const REPORTED: usize = 3;
-/// Distinct lines a baseline remembers, at most (8 bytes each).
-pub const BASELINE_LINES: usize = 2_000_000;
+/// Distinct lines a baseline remembers, at most (8 bytes each, about 4 MiB
+/// with the set's overhead): far more than a build log has.
+pub const BASELINE_LINES: usize = 1 << 18;
 
 /// A line the diagnoser kept, with what it knows of it.
 #[derive(Debug, Clone)]
