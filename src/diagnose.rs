@@ -194,9 +194,9 @@ pub struct Diagnoser<'a> {
     bytes: Vec<u8>,
     text: String,
     hits: Vec<PatternRef>,
-    /// Whether each of the last [`WRAP_LINES`] lines held a trigger or an
-    /// error-looking word (bit 0: the newest): windows of wrapped lines are
-    /// matched only around such lines.
+    /// Whether each of the last [`WRAP_LINES`] lines held a rule literal or
+    /// a piece of one (bit 0: the newest; see `Matcher::scan`): windows of
+    /// wrapped lines are matched only around such lines.
     wrap_candidates: u8,
     /// Whether the last line matched held a rule literal or a piece of one.
     touched: bool,
@@ -420,7 +420,7 @@ impl<'a> Diagnoser<'a> {
     }
 
     /// The cheap path for a line whose only trigger is an error-looking
-    /// word: kept as a suspect if it reads like one, never matched.
+    /// word or a failure trigger: read for a failure signal, never matched.
     fn glance(&mut self, number: u64, line: &[u8]) {
         normalize_into(line, &mut self.bytes, &mut self.text);
         if let Some(signal) = failure::detect(&self.text) {
@@ -488,7 +488,7 @@ impl<'a> Diagnoser<'a> {
     /// counts: anything else was found on a single line already. The hit is
     /// reported on its first line.
     ///
-    /// Runs only around lines that hold a trigger or an error-looking word
+    /// Runs only around lines that hold a rule literal or a piece of one
     /// (`wrap_candidates`), from the ring of recent lines: no second read.
     fn match_wrapped(&mut self, number: u64) {
         self.load_wrap_parts(number);

@@ -3,7 +3,8 @@
 //!
 //! The data flows one way:
 //! `input` (bytes) -> `normalize` (text) -> `matcher` (hits) -> `diagnose`
-//! (ranked findings) -> `render`. `catalog` is read-only configuration for
+//! (ranked findings) -> `render`; `failure` tells which lines show a failure
+//! and `suspects` ranks the lines likeliest to state an unknown one. `catalog` is read-only configuration for
 //! the matcher and the renderers; `app` is the only module that wires the
 //! stages together, and [`run`] is the whole program, callable in-process.
 
