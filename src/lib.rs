@@ -3,10 +3,11 @@
 //!
 //! The data flows one way:
 //! `input` (bytes) -> `normalize` (text) -> `matcher` (hits) -> `diagnose`
-//! (ranked findings) -> `render`; `failure` tells which lines show a failure
-//! and `suspects` ranks the lines likeliest to state an unknown one. `catalog` is read-only configuration for
-//! the matcher and the renderers; `app` is the only module that wires the
-//! stages together, and [`run`] is the whole program, callable in-process.
+//! (ranked findings) -> `render`; `failure` tells which lines show a
+//! failure, and `suspects` ranks the lines likeliest to state one no rule
+//! knows. `catalog` is read-only configuration for the matcher and the
+//! renderers; `app` is the only module that wires the stages together, and
+//! [`run`] is the whole program, callable in-process.
 
 pub mod app;
 pub mod catalog;
