@@ -91,6 +91,8 @@ pub struct InputReport {
 pub struct FailureLine {
     pub line: ShownLine,
     pub signal: Signal,
+    /// The build step the line belongs to, when known.
+    pub step: Option<Step>,
 }
 
 /// Words that make a line look like an error (lower case; found
@@ -394,7 +396,7 @@ impl<'a> Diagnoser<'a> {
             }
             self.hits = hits;
             if let Some(signal) = signal {
-                self.failure_seen(signal, this);
+                self.failure_seen(signal, this, step);
             }
         } else if !self.pending.is_empty() {
             self.advance_pending(line.number);
@@ -404,10 +406,11 @@ impl<'a> Diagnoser<'a> {
 
     /// Notes a failure signal; the first summary keeps the lines before it
     /// for the suspects.
-    fn failure_seen(&mut self, signal: Signal, line: ShownLine) {
+    fn failure_seen(&mut self, signal: Signal, line: ShownLine, step: Option<Arc<Step>>) {
         let slot = if signal.is_summary() { &mut self.first_summary } else { &mut self.first_error };
         if slot.is_none() {
-            *slot = Some(FailureLine { line, signal });
+            let step = step.map(|s| shown_step(&s, self.options.redact));
+            *slot = Some(FailureLine { line, signal, step });
         }
         if signal.is_summary() && self.before_failure.is_none() {
             self.keep_lines_before_failure();
@@ -422,10 +425,11 @@ impl<'a> Diagnoser<'a> {
     /// The cheap path for a line whose only trigger is an error-looking
     /// word or a failure trigger: read for a failure signal, never matched.
     fn glance(&mut self, number: u64, line: &[u8]) {
-        normalize_into(line, &mut self.bytes, &mut self.text);
+        let meta = normalize_into(line, &mut self.bytes, &mut self.text);
         if let Some(signal) = failure::detect(&self.text) {
             let shown = self.shown_as(number, line, &self.text);
-            self.failure_seen(signal, shown);
+            let step = self.context.step_of(meta.vertex);
+            self.failure_seen(signal, shown, step);
         }
         self.remember(number, line);
     }
@@ -700,14 +704,7 @@ impl<'a> Diagnoser<'a> {
         // reaches a title or a snippet through them.
         let captures = || captures_of(rule, pref.pattern, &line.text);
         let redacting = self.options.redact;
-        let step = step.map(|s| {
-            let mut s = (*s).clone();
-            if redacting {
-                s.name = redact(&s.name).into_owned();
-                s.command = s.command.map(|c| redact(&c).into_owned());
-            }
-            s
-        });
+        let step = step.map(|s| shown_step(&s, redacting));
         match slot {
             Some(acc) => {
                 // Two patterns of one rule on one line are one hit, whose
@@ -831,6 +828,16 @@ impl<'a> Diagnoser<'a> {
             })
             .collect()
     }
+}
+
+/// A step as shown to a person: its name and command masked when redacting.
+fn shown_step(step: &Step, redacting: bool) -> Step {
+    let mut s = step.clone();
+    if redacting {
+        s.name = redact(&s.name).into_owned();
+        s.command = s.command.map(|c| redact(&c).into_owned());
+    }
+    s
 }
 
 /// The `message` of a JSON-object log line (`railway logs --json`, most

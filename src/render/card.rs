@@ -38,7 +38,8 @@ impl Sink for Cards {
             writeln!(out, "{}", t.title("The build failed, and no rule names the cause"))?;
             if let Some(f) = &input.failure {
                 let name = if report.inputs.len() > 1 { format!("{}:", input.name) } else { "line ".into() };
-                writeln!(out, "{}", t.dim(&format!("  at {name}{}", f.line.number)))?;
+                let step = f.step.as_ref().map(|s| format!(" in {}", clip(&s.name, 70))).unwrap_or_default();
+                writeln!(out, "{}", t.dim(&format!("  at {name}{}{step}", f.line.number)))?;
                 writeln!(out)?;
                 write_log_line(out, &t, &f.line, true, f.line.number.to_string().len())?;
             }

@@ -6,7 +6,7 @@
 //!   "version": 1,
 //!   "status": "failed" | "unknown-failure" | "clean",
 //!   "inputs": [{"name", "lines", "builder": {"name", "version", "providers"},
-//!               "failure": {"line", "text", "signal"} | null,
+//!               "failure": {"line", "text", "signal", "step"} | null,
 //!               "suspects": [{"line", "text", "raw"}], "baseline": name | null}],
 //!   "findings": [{"rule", "title", "severity", "kind", "input", "line",
 //!                 "text", "raw", "captures", "count", "lines", "url",
@@ -91,7 +91,7 @@ pub fn inputs_json(report: &Report) -> Value {
                     "name": i.name,
                     "lines": i.lines,
                     "builder": i.builder,
-                    "failure": i.failure.as_ref().map(|f| json!({"line": f.line.number, "text": f.line.text, "signal": f.signal.as_str()})),
+                    "failure": i.failure.as_ref().map(|f| json!({"line": f.line.number, "text": f.line.text, "signal": f.signal.as_str(), "step": f.step})),
                     "suspects": i.suspects.iter().map(|l| json!({"line": l.number, "text": l.text, "raw": l.raw})).collect::<Vec<_>>(),
                     "baseline": i.baseline,
                 })

@@ -61,6 +61,7 @@ fn a_complaint_just_before_the_failure_is_the_first_suspect() {
     assert_eq!(code, 3);
     assert_eq!(doc["inputs"][0]["failure"]["line"], 6);
     assert_eq!(doc["inputs"][0]["failure"]["signal"], "exit-status");
+    assert_eq!(doc["inputs"][0]["failure"]["step"]["name"], "[3/5] RUN ./render.sh");
     let lines = suspect_lines(&doc);
     assert_eq!(lines.first(), Some(&4), "{doc}");
     assert!(lines.len() <= 3);
@@ -100,6 +101,7 @@ fn suspects_reach_every_format() {
     let text = "holds no *.tpl files, refusing to continue";
     let human = run(&[], log.as_bytes());
     assert!(human.stdout.starts_with("error unknown-failure"), "{}", human.stdout);
+    assert!(human.stdout.contains("at line 6 in [3/5] RUN ./render.sh"), "{}", human.stdout);
     assert!(human.stdout.contains(text) && human.stdout.contains("rules new --from <stdin>:4"), "{}", human.stdout);
     let md = run(&["--format", "markdown"], log.as_bytes());
     assert!(md.stdout.contains("No rule names the cause") && md.stdout.contains(text), "{}", md.stdout);
