@@ -54,7 +54,7 @@ static CAUSE: LazyLock<RegexSet> = LazyLock::new(|| {
     set(&[
         r"^(?:[\w./-]+: )?(?:error|ERROR|Error|fatal|FATAL|E|npm ERR!|npm error|\[ERROR\])(?:\[[\w-]+\])?[:!]? ",
         r"^(?:[A-Z]\w*\.)*[A-Z]\w*(?:Error|Exception|Failure)\b",
-        r"(?i)\b(?:cannot|can't|could not|couldn't|unable to|refus(?:e|es|ed|ing)|missing|not found|no such|denied|invalid|unsupported|incompatible|unexpected|expected|required|requires|must|conflict|mismatch|undefined|unknown|failed|failure|error|errors|no space|timed? ?out|unreachable|not allowed|forbidden|unauthori[sz]ed|does not|doesn't|did not|didn't|is not|isn't|holds no|no \w+ found)\b",
+        r"(?i)\b(?:cannot|can't|could not|couldn't|unable to|refus(?:e|es|ed|ing)|missing|has no|not found|no such|denied|invalid|unsupported|incompatible|unexpected|expected|required|requires|must|conflict|mismatch|undefined|unknown|failed|failure|error|errors|no space|timed? ?out|unreachable|not allowed|forbidden|unauthori[sz]ed|does not|doesn't|did not|didn't|is not|isn't|holds no|no \w+ found)\b",
     ])
 });
 
@@ -124,6 +124,23 @@ pub fn score(text: &str, age: usize, in_step: Option<bool>) -> i32 {
 /// `baseline` and repeats of a line are left out.
 pub fn rank(candidates: &[Candidate], failed_step: Option<&Step>, baseline: Option<&Baseline>) -> Vec<usize> {
     let same = |a: &Step, b: &Step| a.name == b.name || (a.command.is_some() && a.command == b.command);
+    // A tool that fails prints a block of lines under one prefix (`npm
+    // ERR!`, `gyp ERR!`): its first lines say what went wrong, the rest is
+    // detail, usage and where the log is. The block's first line that is
+    // not framing (`npm ERR! code E…`, a bare `npm ERR!`) gets a bonus.
+    let mut previous: Option<&str> = None;
+    let opens_block: Vec<bool> = candidates
+        .iter()
+        .map(|c| {
+            if FRAMING.is_match(&c.text) {
+                return false;
+            }
+            let key = block_key(&c.text);
+            let opens = key.is_some() && key != previous;
+            previous = key;
+            opens
+        })
+        .collect();
     let mut seen = HashSet::new();
     let mut scored: Vec<(i32, usize)> = Vec::new();
     for (age, (i, c)) in candidates.iter().enumerate().rev().enumerate() {
@@ -134,7 +151,10 @@ pub fn rank(candidates: &[Candidate], failed_step: Option<&Step>, baseline: Opti
             (Some(f), Some(s)) => Some(same(f, s)),
             _ => None,
         };
-        let s = score(&c.text, age, in_step);
+        let mut s = score(&c.text, age, in_step);
+        if s > i32::MIN && opens_block.get(i) == Some(&true) {
+            s += 3;
+        }
         if s > i32::MIN {
             scored.push((s, i));
         }
@@ -142,6 +162,16 @@ pub fn rank(candidates: &[Candidate], failed_step: Option<&Step>, baseline: Opti
     // Best score first; between equals, the later line.
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
     scored.into_iter().take(REPORTED).map(|(_, i)| i).collect()
+}
+
+/// The prefix of a tool's error block a line belongs to, if any: its first
+/// two words when the line is error-shaped (`npm ERR!`, `npm error`).
+fn block_key(text: &str) -> Option<&str> {
+    if !CAUSE.matches(text).matched(0) {
+        return None;
+    }
+    let end = text.match_indices(' ').nth(1).map_or(text.len(), |(i, _)| i);
+    text.get(..end)
 }
 
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| re(r"\d+(?:[.:]\d+)*"));
@@ -259,6 +289,23 @@ mod tests {
         ];
         let failed = Step { name: "[api 4/6] RUN make".into(), ..Step::default() };
         assert_eq!(rank(&c, Some(&failed), None).first(), Some(&1));
+    }
+
+    #[test]
+    fn the_first_line_of_a_tools_error_block_beats_its_usage_text() {
+        let mut lines = vec![
+            "npm ERR! code EUSAGE",
+            "npm ERR! The `npm ci` command can only install with an existing package-lock.json",
+        ];
+        lines.extend([
+            "npm ERR! Usage:",
+            "npm ERR! npm ci",
+            "npm ERR! Options:",
+            "npm ERR! [--no-audit] [--foreground-scripts]",
+        ]);
+        let top = best(&lines);
+        // `code EUSAGE` is framing; the first line that says something wins.
+        assert_eq!(top[0], lines[1], "{top:?}");
     }
 
     #[test]
