@@ -138,15 +138,15 @@ fn diagnose_command(
 ) -> Result<i32, Failure> {
     let mut catalog = Catalog::load(&config.rules)?;
     catalog.drop_examples();
-    let full = catalog.rules.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
-    if let Some(id) = catalog.disable(&config.disable).first() {
+    if let Some(id) = config.disable.iter().find(|id| catalog.get(id).is_none()) {
         let mut message = format!("--disable: no rule has the id `{id}`");
-        if let Some(near) = closest(full.iter().map(String::as_str), id) {
+        if let Some(near) = closest(catalog.rules.iter().map(|r| r.id.as_str()), id) {
             message.push_str(&format!("; did you mean `{near}`?"));
         }
         message.push_str(" (`buildmedic rules list` lists them all)");
         return Err(Error::Usage(message).into());
     }
+    catalog.disable(&config.disable);
     let baseline = match &config.baseline {
         None => None,
         Some(path) => {

@@ -413,13 +413,14 @@ impl<'a> Diagnoser<'a> {
             *slot = Some(FailureLine { line, signal, step });
         }
         if signal.is_summary() && self.before_failure.is_none() {
-            self.keep_lines_before_failure();
+            self.before_failure = Some(self.recent_lines());
         }
     }
 
-    fn keep_lines_before_failure(&mut self) {
+    /// The last [`suspects::WINDOW`] lines read, for ranking suspects.
+    fn recent_lines(&self) -> Vec<RingLine> {
         let skip = self.ring.len().saturating_sub(suspects::WINDOW);
-        self.before_failure = Some(self.ring.iter().skip(skip).cloned().collect());
+        self.ring.iter().skip(skip).cloned().collect()
     }
 
     /// The cheap path for a line whose only trigger is an error-looking
@@ -695,7 +696,7 @@ impl<'a> Diagnoser<'a> {
         };
         let first_generic = rule.kind == Kind::Generic && self.found.get(pref.rule).is_some_and(Option::is_none);
         if first_generic && self.before_failure.is_none() {
-            self.keep_lines_before_failure();
+            self.before_failure = Some(self.recent_lines());
         }
         let Some(slot) = self.found.get_mut(pref.rule) else {
             return;
@@ -785,26 +786,15 @@ impl<'a> Diagnoser<'a> {
     /// Ranks the lines kept before the failure (or, in an excerpt with no
     /// failure summary, the last lines read).
     fn suspects(&mut self, failure: Option<&FailureLine>, findings: &[Finding]) -> Vec<ShownLine> {
-        let kept = match self.before_failure.take() {
-            Some(kept) => kept,
-            None => {
-                self.keep_lines_before_failure();
-                self.before_failure.take().unwrap_or_default()
-            }
-        };
+        let kept = self.before_failure.take().unwrap_or_else(|| self.recent_lines());
         // The failed step: where the generic failure line or the first
         // summary was printed.
+        let summary = failure.filter(|f| f.signal.is_summary());
         let generic = findings.iter().find(|f| self.catalog.rules.get(f.rule).is_some_and(|r| r.kind == Kind::Generic));
-        let failed_step = generic.and_then(|f| f.step.clone()).or_else(|| {
-            let summary = failure.filter(|f| f.signal.is_summary())?;
-            let line = kept.iter().rev().find(|l| l.number < summary.line.number)?;
-            let meta = normalize_into(&line.raw, &mut Vec::new(), &mut String::new());
-            meta.vertex.and_then(|v| self.context.step_of(Some(v))).map(|s| (*s).clone())
-        });
+        let failed_step = generic.and_then(|f| f.step.clone()).or_else(|| summary.and_then(|f| f.step.clone()));
         // The lines before the summary, then the summary itself: in an
         // excerpt it may be the only line that says anything (`failed to
         // solve: … "/go.sum": not found`); pure framing scores nothing.
-        let summary = failure.filter(|f| f.signal.is_summary());
         let mut scratch = Vec::new();
         let mut shown = Vec::new();
         let mut candidates = Vec::new();

@@ -198,15 +198,14 @@ pub const WRAP_LITERAL: usize = 10;
 /// its tail on the next, so one of the lines is read and the window of
 /// joined lines is matched (see `Diagnoser::match_wrapped`).
 fn wrap_triggers(literal: &[u8]) -> Vec<Vec<u8>> {
-    const PIECE: usize = WRAP_LITERAL;
     let trimmed = literal.trim_ascii();
-    let trimmed = if trimmed.len() >= 4 { trimmed } else { literal };
+    let trimmed = if trimmed.len() >= crate::catalog::lint::MIN_LITERAL { trimmed } else { literal };
     let mut out = vec![trimmed.to_vec()];
     let spaces: Vec<usize> = memchr::memchr_iter(b' ', trimmed).collect();
-    if let Some(&head) = spaces.iter().find(|&&i| i >= PIECE) {
+    if let Some(&head) = spaces.iter().find(|&&i| i >= WRAP_LITERAL) {
         out.extend(trimmed.get(..head).map(<[u8]>::to_vec));
     }
-    if let Some(&tail) = spaces.iter().rev().find(|&&i| trimmed.len() - i > PIECE) {
+    if let Some(&tail) = spaces.iter().rev().find(|&&i| trimmed.len() - i > WRAP_LITERAL) {
         out.extend(trimmed.get(tail + 1..).map(<[u8]>::to_vec));
     }
     out

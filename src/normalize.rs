@@ -51,7 +51,7 @@ static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
         // Go's log package and many CLIs: `2014/10/08 17:30:35 `.
         r"[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[ \t]+|$)",
         // syslog / journald: `Oct 22 21:15:04 host unit[123]: `.
-        r"[A-Z][a-z]{2} [ [0-9]][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} \S+ [A-Za-z0-9_.@/-]+(?:\[[0-9]+\])?: ",
+        r"[A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} \S+ [A-Za-z0-9_.@/-]+(?:\[[0-9]+\])?: ",
         // Nix build output: `openssl-3.0.13> `.
         r"[a-z0-9][A-Za-z0-9_.+-]*-[0-9][A-Za-z0-9_.+-]*> ",
     ];
@@ -65,15 +65,6 @@ static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
         .build()
         .unwrap_or_else(|e| unreachable!("prefix regex: {e}"))
 });
-
-/// Bytes at the start of a line searched for a prefix; real prefixes are
-/// far shorter.
-const PREFIX_HEAD: usize = 160;
-
-/// The largest char boundary of `s` at or below `at`.
-fn floor_char_boundary(s: &str, at: usize) -> usize {
-    (0..=at.min(s.len())).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0)
-}
 
 /// Normalises `raw` into `out` (cleared first) and returns what it learned.
 pub fn normalize_into(raw: &[u8], scratch: &mut Vec<u8>, out: &mut String) -> LineMeta {
@@ -102,17 +93,7 @@ pub fn normalize_into(raw: &[u8], scratch: &mut Vec<u8>, out: &mut String) -> Li
         if !might_have_prefix(rest) {
             break;
         }
-        // The regex is anchored, but a search still costs time in the
-        // length of the haystack (the backtracker clears a table that
-        // size): look at the head of the line, where prefixes are, and at
-        // the whole line only when a match reaches the cut (`$` may have
-        // matched there).
-        let head = rest.get(..floor_char_boundary(rest, PREFIX_HEAD)).unwrap_or(rest);
-        let found = match PREFIX.find(head) {
-            Some(m) if m.end() == head.len() && head.len() < rest.len() => PREFIX.find(rest),
-            found => found,
-        };
-        let Some(m) = found else { break };
+        let Some(m) = PREFIX.find(rest) else { break };
         if m.end() == 0 {
             break;
         }

@@ -93,12 +93,10 @@ impl Catalog {
         }
     }
 
-    /// Switches the rules with these ids off; returns the ids no rule has.
-    pub fn disable<'i>(&mut self, ids: &'i [String]) -> Vec<&'i str> {
-        let unknown: Vec<&str> = ids.iter().map(String::as_str).filter(|id| self.get(id).is_none()).collect();
+    /// Switches the rules with these ids off (ids no rule has are ignored).
+    pub fn disable(&mut self, ids: &[String]) {
         self.rules.retain(|r| !ids.contains(&r.id));
         self.index = self.rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
-        unknown
     }
 
     pub fn position(&self, id: &str) -> Option<usize> {
