@@ -1,16 +1,18 @@
-//! The only place where the stages are wired together:
-//! input -> normalize -> match -> diagnose -> render.
+//! The command line: parses arguments, runs the command, and for a
+//! diagnosis reads each input through the [`Engine`], ranks the reports
+//! ([`rank`]) and renders them.
 
-use crate::catalog::{Catalog, Kind, Severity};
+use crate::catalog::Catalog;
 use crate::cli::{Args, Command, Format, RulesCommand};
 use crate::config::{Config, Env, Source};
-use crate::diagnose::{Diagnoser, InputReport, Options};
-use crate::error::{Error, EXIT_FINDING, EXIT_OK, EXIT_UNKNOWN_FAILURE, EXIT_USAGE};
-use crate::input::for_each_chunk;
-use crate::matcher::Matcher;
+use crate::engine::{Engine, Events, Options};
+use crate::error::{Error, EXIT_FINDING, EXIT_OK, EXIT_USAGE};
+use crate::finding::{InputReport, RuleIndex, ShownLine};
+use crate::input::{for_each_chunk, Progress, Tee};
+use crate::rank;
 use crate::render::github::Github;
 use crate::render::jsonl::hit_event;
-use crate::render::{self, card::Cards, json::Json, markdown::Markdown, RenderOptions, Report, Sink, Status};
+use crate::render::{self, card::Cards, json::Json, markdown::Markdown, RenderOptions, Sink};
 use crate::suspects::Baseline;
 use clap::Parser;
 use std::ffi::OsString;
@@ -119,12 +121,17 @@ struct Outputs<'a> {
 }
 
 impl Outputs<'_> {
+    /// A message about the run, prefixed with the program's name.
     fn note(&mut self, message: &str) {
+        self.note_plain(&format!("buildmedic: {message}"));
+    }
+
+    fn note_plain(&mut self, message: &str) {
         let out: &mut dyn Write = match self.messages.as_mut() {
             Some(m) => &mut **m,
             None => &mut *self.diagnosis,
         };
-        let _ = writeln!(out, "buildmedic: {message}");
+        let _ = writeln!(out, "{message}");
         let _ = out.flush();
     }
 }
@@ -139,12 +146,7 @@ fn diagnose_command(
     let mut catalog = Catalog::load(&config.rules)?;
     catalog.drop_examples();
     if let Some(id) = config.disable.iter().find(|id| catalog.get(id).is_none()) {
-        let mut message = format!("--disable: no rule has the id `{id}`");
-        if let Some(near) = closest(catalog.rules.iter().map(|r| r.id.as_str()), id) {
-            message.push_str(&format!("; did you mean `{near}`?"));
-        }
-        message.push_str(" (`buildmedic rules list` lists them all)");
-        return Err(Error::Usage(message).into());
+        return Err(Error::Usage(no_such_rule(&catalog, "--disable: no rule", id)).into());
     }
     catalog.disable(&config.disable);
     let baseline = match &config.baseline {
@@ -155,8 +157,7 @@ fn diagnose_command(
             Some(Arc::new(read.map_err(|source| Error::Input { name: format!("--baseline {name}"), source })?))
         }
     };
-    let matcher = Matcher::new(&catalog);
-    let options = Options { context: config.context, redact: config.redact, baseline };
+    let engine = Engine::new(&catalog, Options { context: config.context, redact: config.redact, baseline });
     let interrupted = || env.interrupted.as_deref().is_some_and(|f| f.load(Ordering::SeqCst));
     let mut outputs = if config.tee {
         Outputs { diagnosis: stderr, log: Some(stdout), messages: None, log_closed: false }
@@ -170,44 +171,30 @@ fn diagnose_command(
         let result = match source {
             Source::Stdin => {
                 if env.stdin_is_terminal {
-                    let out: &mut dyn Write = match outputs.messages.as_mut() {
-                        Some(m) => &mut **m,
-                        None => &mut *outputs.diagnosis,
-                    };
-                    let _ = writeln!(out, "paste a build log, then press Ctrl-D");
+                    outputs.note_plain("paste a build log, then press Ctrl-D");
                 }
                 // Standard input ends by itself on Ctrl-C (see `interrupt`).
-                Ok(read_input(&catalog, &matcher, &options, config, None, &mut outputs, &name, stdin))
+                Ok(read_input(&engine, config, None, &mut outputs, &name, stdin))
             }
-            Source::File(path) => match open(path) {
-                Ok(mut file) => {
-                    // Progress only for people: a terminal on stderr, human
-                    // output, and stderr not carrying the diagnosis.
-                    let show = env.stderr_is_terminal && config.format == Format::Human && !config.tee;
-                    let size = if show { file.metadata().map_or(0, |m| m.len()) } else { 0 };
-                    let mut input = Progress::new(&mut file, size, &name);
-                    let result = read_input(
-                        &catalog,
-                        &matcher,
-                        &options,
-                        config,
-                        env.interrupted.as_deref(),
-                        &mut outputs,
-                        &name,
-                        &mut input,
-                    );
-                    input.clear();
-                    Ok(result)
-                }
-                Err(e) => Err(e),
-            },
+            Source::File(path) => open(path).map(|mut file| {
+                // Progress only for people: a terminal on stderr, human
+                // output, and stderr not carrying the diagnosis.
+                let show = env.stderr_is_terminal && config.format == Format::Human && !config.tee;
+                let size = if show { file.metadata().map_or(0, |m| m.len()) } else { 0 };
+                let mut input = Progress::new(&mut file, size, &name);
+                let report = read_input(&engine, config, env.interrupted.as_deref(), &mut outputs, &name, &mut input);
+                input.clear();
+                report
+            }),
         };
         match result {
-            Ok((report, None)) => reports.push(report),
-            Ok((report, Some(e))) => {
-                input_failed = true;
-                outputs.note(&Error::Input { name: name.clone(), source: e }.to_string());
-                outputs.note(&format!("diagnosing the {} lines of {name} read before the error", report.lines));
+            Ok(report) => {
+                if let Some(e) = &report.read_error {
+                    input_failed = true;
+                    let source = io::Error::new(e.kind(), e.to_string());
+                    outputs.note(&Error::Input { name: name.clone(), source }.to_string());
+                    outputs.note(&format!("diagnosing the {} lines of {name} read before the error", report.lines));
+                }
                 reports.push(report);
             }
             Err(e) => {
@@ -224,16 +211,8 @@ fn diagnose_command(
         let lines: u64 = reports.iter().map(|r| r.lines).sum();
         outputs.note(&format!("interrupted: diagnosing the {lines} lines read so far"));
     }
-    let report = assemble(&catalog, reports);
-    let code = if input_failed {
-        EXIT_USAGE
-    } else {
-        match report.status {
-            Status::Clean => EXIT_OK,
-            Status::Failed => EXIT_FINDING,
-            Status::UnknownFailure => EXIT_UNKNOWN_FAILURE,
-        }
-    };
+    let report = rank::assemble(&catalog, reports);
+    let code = if input_failed { EXIT_USAGE } else { report.status.exit_code() };
     if report.inputs.is_empty() {
         return Ok(code);
     }
@@ -242,7 +221,7 @@ fn diagnose_command(
     let mut sink: Box<dyn Sink> = match config.format {
         Format::Human => Box::new(Cards::new(render_options)),
         Format::Json => Box::new(Json::default()),
-        Format::Markdown => Box::new(Markdown::default()),
+        Format::Markdown => Box::new(Markdown),
         Format::Github => Box::new(Github),
         Format::Jsonl => Box::new(Json::summary_event()),
     };
@@ -250,6 +229,16 @@ fn diagnose_command(
     render::render(sink.as_mut(), &report, &catalog, &config.docs_url, &mut buffered).map_err(output(code))?;
     buffered.flush().map_err(output(code))?;
     Ok(code)
+}
+
+/// "no rule has the id `x`", with the closest id and where to list them.
+fn no_such_rule(catalog: &Catalog, what: &str, id: &str) -> String {
+    let mut message = format!("{what} has the id `{id}`");
+    if let Some(near) = catalog.closest_id(id) {
+        message.push_str(&format!("; did you mean `{near}`?"));
+    }
+    message.push_str(" (`buildmedic rules list` lists them all)");
+    message
 }
 
 fn open(path: &std::path::Path) -> io::Result<File> {
@@ -260,175 +249,50 @@ fn open(path: &std::path::Path) -> io::Result<File> {
     File::open(path)
 }
 
-/// What reading one input gave: the diagnosis of what was read, and the
-/// read error that stopped it early, if any.
-type StreamResult = (InputReport, Option<io::Error>);
+/// What the command line hears while an input is read: first matches for
+/// `--format jsonl`, and Ctrl-C.
+struct Heard<'a, 'w> {
+    catalog: &'a Catalog,
+    name: &'a str,
+    /// Where `finding` events go, with `--format jsonl`, until it closes.
+    events: Option<&'a mut (dyn Write + 'w)>,
+    interrupted: Option<&'a AtomicBool>,
+}
 
-/// Reads one input to the end through the diagnoser: copies it to the log
+impl Events for Heard<'_, '_> {
+    fn found(&mut self, rule: RuleIndex, line: &ShownLine) {
+        if let Some(out) = self.events.as_mut() {
+            if hit_event(&mut **out, self.catalog, self.name, rule, line).is_err() {
+                self.events = None;
+            }
+        }
+    }
+
+    fn stop(&mut self) -> bool {
+        self.interrupted.is_some_and(|f| f.load(Ordering::Relaxed))
+    }
+
+    fn wants_found(&self) -> bool {
+        self.events.is_some()
+    }
+}
+
+/// Reads one input to the end through the engine: copies it to the log
 /// output with `--tee`, reports first matches as they happen with `--format
 /// jsonl`, and stops early on Ctrl-C.
-#[allow(clippy::too_many_arguments)]
 fn read_input(
-    catalog: &Catalog,
-    matcher: &Matcher,
-    options: &Options,
+    engine: &Engine<'_>,
     config: &Config,
     interrupted: Option<&AtomicBool>,
     outputs: &mut Outputs<'_>,
     name: &str,
     input: &mut dyn Read,
-) -> StreamResult {
-    let mut diagnoser = Diagnoser::new(catalog, matcher, options.clone());
-    let streaming_events = config.format == Format::Jsonl;
-    let mut events_closed = false;
-    let (summary, error) = {
-        let Outputs { diagnosis, log, log_closed, .. } = outputs;
-        let mut reader =
-            Tee { inner: input, out: log.as_deref_mut(), closed: log_closed, redact: config.redact, carry: Vec::new() };
-        for_each_chunk(&mut reader, |chunk| {
-            if interrupted.is_some_and(|f| f.load(Ordering::Relaxed)) {
-                return ControlFlow::Break(());
-            }
-            diagnoser.feed_chunk(chunk);
-            if streaming_events && !events_closed {
-                for (rule, first) in diagnoser.take_fresh() {
-                    if hit_event(&mut **diagnosis, catalog, name, rule, &first).is_err() {
-                        events_closed = true;
-                    }
-                }
-            }
-            ControlFlow::Continue(())
-        })
-    };
-    (diagnoser.finish(name.to_string(), summary.lines), error)
-}
-
-/// Counts bytes read from a file and, once reading has taken more than a
-/// second, shows how far it got on the process's stderr (only ever used
-/// when that is a terminal), refreshed at most every 200 ms and erased at
-/// the end.
-struct Progress<'a> {
-    inner: &'a mut dyn Read,
-    name: String,
-    size: u64,
-    read: u64,
-    start: std::time::Instant,
-    last: std::time::Instant,
-    shown: bool,
-}
-
-impl<'a> Progress<'a> {
-    fn new(inner: &'a mut dyn Read, size: u64, name: &str) -> Progress<'a> {
-        let now = std::time::Instant::now();
-        Progress { inner, name: name.to_string(), size, read: 0, start: now, last: now, shown: false }
-    }
-
-    fn clear(&mut self) {
-        if self.shown {
-            let mut err = io::stderr();
-            let _ = write!(err, "\r\x1b[K");
-            let _ = err.flush();
-        }
-    }
-}
-
-impl Read for Progress<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read += n as u64;
-        if self.size > 0 {
-            let now = std::time::Instant::now();
-            if now.duration_since(self.start).as_millis() > 1000 && now.duration_since(self.last).as_millis() > 200 {
-                self.last = now;
-                let pct = self.read.saturating_mul(100) / self.size.max(1);
-                let mut err = io::stderr();
-                let _ = write!(
-                    err,
-                    "\rreading {}: {pct}% ({} of {} MB)\x1b[K",
-                    self.name,
-                    self.read / 1_000_000,
-                    self.size / 1_000_000
-                );
-                let _ = err.flush();
-                self.shown = true;
-            }
-        }
-        Ok(n)
-    }
-}
-
-/// Copies what is read to `out` as soon as it is read. If `out` closes, the
-/// copy stops but reading (and the diagnosis) goes on. When redacting, text
-/// is passed on up to the last line end read so far (a secret cut by a read
-/// boundary is then still masked), or when more than `TEE_CARRY` bytes wait.
-struct Tee<'a, 'b> {
-    inner: &'a mut dyn Read,
-    out: Option<&'a mut (dyn Write + 'b)>,
-    closed: &'a mut bool,
-    redact: bool,
-    carry: Vec<u8>,
-}
-
-const TEE_CARRY: usize = 64 * 1024;
-
-impl Tee<'_, '_> {
-    fn pass(&mut self, data: &[u8], eof: bool) {
-        let Some(out) = self.out.as_mut() else { return };
-        if *self.closed {
-            return;
-        }
-        let result = if self.redact {
-            self.carry.extend_from_slice(data);
-            let cut = if eof || self.carry.len() > TEE_CARRY {
-                self.carry.len()
-            } else {
-                memchr::memrchr2(b'\n', b'\r', &self.carry).map_or(0, |i| i + 1)
-            };
-            let ready: Vec<u8> = self.carry.drain(..cut).collect();
-            if ready.is_empty() {
-                Ok(())
-            } else {
-                out.write_all(&crate::redact::redact_bytes(&ready)).and_then(|()| out.flush())
-            }
-        } else if data.is_empty() {
-            Ok(())
-        } else {
-            out.write_all(data).and_then(|()| out.flush())
-        };
-        if result.is_err() {
-            *self.closed = true;
-        }
-    }
-}
-
-impl Read for Tee<'_, '_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if self.out.is_some() {
-            self.pass(buf.get(..n).unwrap_or_default(), n == 0);
-        }
-        Ok(n)
-    }
-}
-
-/// Ranks findings across inputs and settles the overall status.
-pub fn assemble(catalog: &Catalog, inputs: Vec<InputReport>) -> Report {
-    let mut findings: Vec<(usize, crate::diagnose::Finding)> =
-        inputs.iter().enumerate().flat_map(|(i, r)| r.findings.iter().cloned().map(move |f| (i, f))).collect();
-    let key = |rule: usize| {
-        let r = catalog.rules.get(rule);
-        (r.map_or(Severity::Info, |r| r.severity), r.map_or(Kind::Generic, |r| r.kind))
-    };
-    findings.sort_by_key(|(_, f)| key(f.rule));
-    // A failure the log shows is never clean, whether or not a rule knows it.
-    let shows_failure = inputs.iter().any(|i| i.failure.is_some());
-    let status = match findings.first().map(|(_, f)| key(f.rule)) {
-        Some((Severity::Error, Kind::Specific)) => Status::Failed,
-        Some((Severity::Error, Kind::Generic)) => Status::UnknownFailure,
-        _ if shows_failure => Status::UnknownFailure,
-        _ => Status::Clean,
-    };
-    Report { inputs, findings, status }
+) -> InputReport {
+    let Outputs { diagnosis, log, log_closed, .. } = outputs;
+    let mut reader = Tee::new(input, log.as_deref_mut(), log_closed, config.redact);
+    let events = if config.format == Format::Jsonl { Some(&mut **diagnosis) } else { None };
+    let mut heard = Heard { catalog: engine.catalog(), name, events, interrupted };
+    engine.read(name, &mut reader, &mut heard)
 }
 
 fn rules_command(action: &RulesCommand, config: &Config, stdout: &mut dyn Write) -> Result<i32, Failure> {
@@ -509,50 +373,11 @@ fn rules_command(action: &RulesCommand, config: &Config, stdout: &mut dyn Write)
 fn explain_command(id: &str, config: &Config, stdout: &mut dyn Write) -> Result<i32, Failure> {
     let catalog = Catalog::load(&config.rules)?;
     let Some(rule) = catalog.get(id) else {
-        let mut message = format!("no rule has the id `{id}`");
-        if let Some(near) = closest(catalog.rules.iter().map(|r| r.id.as_str()), id) {
-            message.push_str(&format!("; did you mean `{near}`?"));
-        }
-        message.push_str(" (`buildmedic rules list` lists them all)");
-        return Err(Error::Usage(message).into());
+        return Err(Error::Usage(no_such_rule(&catalog, "no rule", id)).into());
     };
     let text = render::page::explain_text(rule, &config.docs_url);
     stdout.write_all(text.as_bytes()).map_err(output(EXIT_OK))?;
     Ok(EXIT_OK)
-}
-
-/// The id most like `wanted`: by edit distance over the whole id and over
-/// its name part, so `externally-managed` finds the python rule.
-fn closest<'c>(ids: impl Iterator<Item = &'c str>, wanted: &str) -> Option<&'c str> {
-    let wanted = wanted.to_ascii_lowercase();
-    ids.map(|id| {
-        let name = id.rsplit('/').next().unwrap_or_default();
-        let prefix: String = name.chars().take(wanted.chars().count()).collect();
-        let d = edit_distance(&wanted, id).min(edit_distance(&wanted, name)).min(edit_distance(&wanted, &prefix) + 1);
-        let d = if id.contains(&wanted) && wanted.len() >= 3 { d.min(1) } else { d };
-        (d, id)
-    })
-    .filter(|(d, id)| *d <= (id.len() / 3).max(3))
-    .min_by_key(|(d, _)| *d)
-    .map(|(_, id)| id)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
-            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
-            let ins = cur.get(j).copied().unwrap_or(0) + 1;
-            if let Some(slot) = cur.get_mut(j + 1) {
-                *slot = sub.min(del).min(ins);
-            }
-        }
-        prev = cur;
-    }
-    prev.last().copied().unwrap_or(0)
 }
 
 fn site_command(out: &std::path::Path, config: &Config, stdout: &mut dyn Write) -> Result<i32, Failure> {

@@ -109,10 +109,10 @@ pub enum RulesCommand {
         /// The log line to start from: FILE:LINE.
         #[arg(long, value_name = "FILE:LINE")]
         from: String,
-        /// The new rule's id (default: local/<words of the line>).
+        /// The new rule's id (default: local/ and words of the line).
         #[arg(long)]
         id: Option<String>,
-        /// Write the file under DIR/<group>/<name>.yaml instead of printing it.
+        /// Write the file under DIR/GROUP/NAME.yaml instead of printing it.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },

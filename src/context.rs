@@ -8,8 +8,10 @@
 //! 6/9] RUN …`), and deploy-stage banners. Nixpacks and Railpack plans map a
 //! step's command to its phase (setup, install, build, start).
 
+pub use crate::builder::Builder;
 use crate::normalize::LineMeta;
 use regex::Regex;
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
@@ -17,57 +19,16 @@ use std::sync::{Arc, LazyLock};
 /// Vertices remembered per log; older ones are forgotten first.
 const MAX_VERTICES: usize = 4096;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BuilderName {
-    Nixpacks,
-    Railpack,
-    Dockerfile,
-    Buildpack,
-    Unknown,
-}
-
-impl BuilderName {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BuilderName::Nixpacks => "nixpacks",
-            BuilderName::Railpack => "railpack",
-            BuilderName::Dockerfile => "dockerfile",
-            BuilderName::Buildpack => "buildpack",
-            BuilderName::Unknown => "unknown",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            BuilderName::Nixpacks => "Nixpacks",
-            BuilderName::Railpack => "Railpack",
-            BuilderName::Dockerfile => "Dockerfile",
-            BuilderName::Buildpack => "buildpack",
-            BuilderName::Unknown => "unknown builder",
-        }
-    }
-
-    /// The catalogue's builder tag for remediation options, if any.
-    pub fn remedy_builder(self) -> Option<crate::catalog::Builder> {
-        match self {
-            BuilderName::Nixpacks => Some(crate::catalog::Builder::Nixpacks),
-            BuilderName::Railpack => Some(crate::catalog::Builder::Railpack),
-            BuilderName::Dockerfile => Some(crate::catalog::Builder::Dockerfile),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The builder of a log, as far as the log tells.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct BuilderInfo {
-    pub name: BuilderName,
+    pub name: Builder,
     pub version: Option<String>,
     pub providers: Vec<String>,
 }
 
 /// The build step a line belongs to.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Step {
     /// As the log names it: `[stage-0 4/11] RUN pip install -r requirements.txt`.
     pub name: String,
@@ -81,7 +42,7 @@ pub struct Step {
 
 struct Fingerprint {
     regex: Regex,
-    builder: BuilderName,
+    builder: Builder,
     weight: u32,
 }
 
@@ -94,7 +55,7 @@ fn re(s: &str) -> Regex {
 
 static FINGERPRINTS: LazyLock<Vec<Fingerprint>> = LazyLock::new(|| {
     let f = |s: &str, builder, weight| Fingerprint { regex: re(s), builder, weight };
-    use BuilderName::*;
+    use Builder::*;
     vec![
         f(r"Nixpacks v\d+\.\d+", Nixpacks, 20),
         f(r"^Using Nixpacks$|^Nixpacks build failed|nixpacks was unable", Nixpacks, 20),
@@ -163,7 +124,7 @@ pub const TRIGGERS: &[&str] = &[
 
 #[derive(Default)]
 pub struct Context {
-    scores: HashMap<BuilderName, u32>,
+    scores: HashMap<Builder, u32>,
     version: Option<String>,
     providers: Vec<String>,
     /// Phase commands from a Nixpacks or Railpack plan: (phase, command).
@@ -303,10 +264,10 @@ impl Context {
         let name = self
             .scores
             .iter()
-            .max_by_key(|(b, s)| (**s, **b == BuilderName::Nixpacks || **b == BuilderName::Railpack))
-            .map_or(BuilderName::Unknown, |(b, _)| *b);
+            .max_by_key(|(b, s)| (**s, **b == Builder::Nixpacks || **b == Builder::Railpack))
+            .map_or(Builder::Unknown, |(b, _)| *b);
         let version = match name {
-            BuilderName::Nixpacks | BuilderName::Railpack => self.version.clone(),
+            Builder::Nixpacks | Builder::Railpack => self.version.clone(),
             _ => None,
         };
         BuilderInfo { name, version, providers: self.providers.clone() }
@@ -366,7 +327,7 @@ mod tests {
             "#9 1.2 error: externally-managed-environment",
         ]);
         let b = ctx.builder();
-        assert_eq!(b.name, BuilderName::Nixpacks);
+        assert_eq!(b.name, Builder::Nixpacks);
         assert_eq!(b.version.as_deref(), Some("1.38.0"));
         assert_eq!(b.providers, vec!["python".to_string()]);
         let step = steps[4].clone().unwrap();
@@ -419,7 +380,7 @@ mod tests {
     #[test]
     fn legacy_builder_steps_and_dockerfile_detection() {
         let (ctx, steps) = feed(&["Using detected Dockerfile!", "Step 6/10 : RUN pip3 install .", "error here"]);
-        assert_eq!(ctx.builder().name, BuilderName::Dockerfile);
+        assert_eq!(ctx.builder().name, Builder::Dockerfile);
         assert_eq!(steps[2].as_ref().unwrap().name, "[6/10] RUN pip3 install .");
     }
 }

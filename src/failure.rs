@@ -19,11 +19,37 @@
 //! Lines that only look like errors (`0 errors`, `-Werror`, `thiserror`,
 //! `exit code: 0`) do not match any pattern.
 
+use crate::context::Step;
+use crate::finding::{FailureLine, ShownLine};
+use crate::window::{Recent, RingLine};
 use regex::RegexSet;
 use std::sync::LazyLock;
 
+/// Words that make a line look like an error (lower case; found
+/// case-insensitively): lines that hold one are read for failure signals.
+pub const ERROR_WORDS: &[&str] = &[
+    "error",
+    "err!",
+    "fail",
+    "fatal",
+    "exception",
+    "traceback",
+    "panic",
+    "cannot ",
+    "can't ",
+    "could not",
+    "couldn't",
+    "unable to",
+    "not found",
+    "no such file",
+    "denied",
+    "killed",
+    "segmentation fault",
+    "abort",
+];
+
 /// Words that a signal line holds besides the error-looking words of
-/// [`crate::diagnose::ERROR_WORDS`], spelled exactly as the tools print
+/// [`ERROR_WORDS`], spelled exactly as the tools print
 /// them (short ones such as `Err:` would be everywhere in other spellings:
 /// `stderr:`).
 pub const TRIGGERS: &[&str] = &[
@@ -39,7 +65,7 @@ pub const TRIGGERS: &[&str] = &[
 ];
 
 /// What a signal says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Signal {
     /// A step or the build ended with a non-zero status.
@@ -138,6 +164,47 @@ pub fn detect(text: &str) -> Option<Signal> {
     PATTERNS.get(first).map(|(signal, _)| *signal)
 }
 
+/// The failure lines of one input as it is read: the first summary, the
+/// first tool error, and the lines before the first summary (where the
+/// failed step printed its cause), kept for the suspects.
+#[derive(Debug, Default)]
+pub struct Watch {
+    first_summary: Option<FailureLine>,
+    first_error: Option<FailureLine>,
+    before: Option<Vec<RingLine>>,
+}
+
+impl Watch {
+    /// Notes a failure line; the first summary keeps the lines before it.
+    pub fn seen(&mut self, signal: Signal, line: ShownLine, step: Option<Step>, recent: &Recent) {
+        let slot = if signal.is_summary() { &mut self.first_summary } else { &mut self.first_error };
+        if slot.is_none() {
+            *slot = Some(FailureLine { line, signal, step });
+        }
+        if signal.is_summary() {
+            self.keep_before(recent);
+        }
+    }
+
+    /// Keeps the lines read so far for the suspects, unless lines were kept
+    /// already (the generic failure finding keeps them too).
+    pub fn keep_before(&mut self, recent: &Recent) {
+        if self.before.is_none() {
+            self.before = Some(recent.snapshot(crate::suspects::WINDOW));
+        }
+    }
+
+    /// The input's failure line: the first summary, else the first tool error.
+    pub fn failure(&mut self) -> Option<FailureLine> {
+        self.first_summary.take().or_else(|| self.first_error.take())
+    }
+
+    /// The lines kept before the failure, or else the last lines read.
+    pub fn before(&mut self, recent: &Recent) -> Vec<RingLine> {
+        self.before.take().unwrap_or_else(|| recent.snapshot(crate::suspects::WINDOW))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{detect, Signal};
@@ -145,7 +212,7 @@ mod tests {
     #[test]
     fn every_pattern_holds_a_trigger_word() {
         // The fast path only reads lines with a trigger or an error word.
-        let words: Vec<String> = crate::diagnose::ERROR_WORDS.iter().map(|w| w.to_string()).collect();
+        let words: Vec<String> = super::ERROR_WORDS.iter().map(|w| w.to_string()).collect();
         let samples = [
             "exit code: 1",
             "returned a non-zero code: 2",

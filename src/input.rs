@@ -15,7 +15,7 @@
 //! What a line means is left to `diagnose` and `normalize`; this module
 //! only cuts.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::ops::ControlFlow;
 
 /// Longest line segment kept for matching; the rest of a longer line is skipped.
@@ -137,6 +137,126 @@ pub fn for_each_chunk<R: Read + ?Sized>(
         let _ = on_chunk(Chunk { bytes, first_line: line, truncated: false });
     }
     (summary(line, filled, skipping), error)
+}
+
+/// Counts bytes read from a file and, once reading has taken more than a
+/// second, shows how far it got on the process's stderr (only ever used
+/// when that is a terminal), refreshed at most every 200 ms and erased at
+/// the end.
+pub struct Progress<'a> {
+    inner: &'a mut dyn Read,
+    name: String,
+    size: u64,
+    read: u64,
+    start: std::time::Instant,
+    last: std::time::Instant,
+    shown: bool,
+}
+
+impl<'a> Progress<'a> {
+    /// Wraps `inner`, a file of `size` bytes (0: show nothing).
+    pub fn new(inner: &'a mut dyn Read, size: u64, name: &str) -> Progress<'a> {
+        let now = std::time::Instant::now();
+        Progress { inner, name: name.to_string(), size, read: 0, start: now, last: now, shown: false }
+    }
+
+    /// Erases the progress line, if one was shown.
+    pub fn clear(&mut self) {
+        if self.shown {
+            let mut err = io::stderr();
+            let _ = write!(err, "\r\x1b[K");
+            let _ = err.flush();
+        }
+    }
+}
+
+impl Read for Progress<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if self.size > 0 {
+            let now = std::time::Instant::now();
+            if now.duration_since(self.start).as_millis() > 1000 && now.duration_since(self.last).as_millis() > 200 {
+                self.last = now;
+                let pct = self.read.saturating_mul(100) / self.size.max(1);
+                let mut err = io::stderr();
+                let _ = write!(
+                    err,
+                    "\rreading {}: {pct}% ({} of {} MB)\x1b[K",
+                    self.name,
+                    self.read / 1_000_000,
+                    self.size / 1_000_000
+                );
+                let _ = err.flush();
+                self.shown = true;
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Copies what is read to `out` as soon as it is read. If `out` closes, the
+/// copy stops but reading (and the diagnosis) goes on. When redacting, text
+/// is passed on up to the last line end read so far (a secret cut by a read
+/// boundary is then still masked), or when more than `TEE_CARRY` bytes wait.
+pub struct Tee<'a, 'b> {
+    inner: &'a mut dyn Read,
+    out: Option<&'a mut (dyn Write + 'b)>,
+    closed: &'a mut bool,
+    redact: bool,
+    carry: Vec<u8>,
+}
+
+const TEE_CARRY: usize = 64 * 1024;
+
+impl<'a, 'b> Tee<'a, 'b> {
+    /// Reads `inner`, copying to `out` (when given) until `closed` is set.
+    pub fn new(
+        inner: &'a mut dyn Read,
+        out: Option<&'a mut (dyn Write + 'b)>,
+        closed: &'a mut bool,
+        redact: bool,
+    ) -> Tee<'a, 'b> {
+        Tee { inner, out, closed, redact, carry: Vec::new() }
+    }
+
+    fn pass(&mut self, data: &[u8], eof: bool) {
+        let Some(out) = self.out.as_mut() else { return };
+        if *self.closed {
+            return;
+        }
+        let result = if self.redact {
+            self.carry.extend_from_slice(data);
+            let cut = if eof || self.carry.len() > TEE_CARRY {
+                self.carry.len()
+            } else {
+                memchr::memrchr2(b'\n', b'\r', &self.carry).map_or(0, |i| i + 1)
+            };
+            let ready: Vec<u8> = self.carry.drain(..cut).collect();
+            if ready.is_empty() {
+                Ok(())
+            } else {
+                out.write_all(&crate::redact::redact_bytes(&ready)).and_then(|()| out.flush())
+            }
+        } else if data.is_empty() {
+            Ok(())
+        } else {
+            out.write_all(data).and_then(|()| out.flush())
+        };
+        if result.is_err() {
+            *self.closed = true;
+        }
+    }
+}
+
+impl Read for Tee<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if self.out.is_some() {
+            self.pass(buf.get(..n).unwrap_or_default(), n == 0);
+        }
+        Ok(n)
+    }
 }
 
 #[cfg(test)]

@@ -8,13 +8,28 @@
 //! without a usable literal (user rules may have them) run on every line.
 
 use crate::catalog::Catalog;
+use crate::finding::RuleIndex;
 use aho_corasick::AhoCorasick;
 
 /// A pattern of a rule: `catalog.rules[rule].patterns[pattern]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PatternRef {
-    pub rule: usize,
+    /// The rule.
+    pub rule: RuleIndex,
+    /// The pattern's place among the rule's patterns.
     pub pattern: usize,
+}
+
+/// The words besides the rules' literals that make a line worth reading,
+/// handed to [`Matcher::new`] by whoever reads those lines.
+#[derive(Debug, Clone, Copy)]
+pub struct Words<'w> {
+    /// Lines the build context reads hold one of these (exact spelling).
+    pub context: &'w [&'w str],
+    /// Error-looking words, lower case: found in lower, title and upper case.
+    pub errors: &'w [&'w str],
+    /// Failure triggers, exact spelling.
+    pub failure: &'w [&'w str],
 }
 
 #[derive(Debug)]
@@ -43,7 +58,8 @@ pub struct Scratch {
 }
 
 impl Matcher {
-    pub fn new(catalog: &Catalog) -> Matcher {
+    /// Builds the literal gate and the pattern index for `catalog`.
+    pub fn new(catalog: &Catalog, words: Words<'_>) -> Matcher {
         let mut patterns = Vec::new();
         let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
@@ -51,7 +67,7 @@ impl Matcher {
         for (r, rule) in catalog.rules.iter().enumerate() {
             for (p, pattern) in rule.patterns.iter().enumerate() {
                 let flat = patterns.len();
-                patterns.push(PatternRef { rule: r, pattern: p });
+                patterns.push(PatternRef { rule: RuleIndex(r), pattern: p });
                 match &pattern.literals {
                     Some(set) if !set.is_empty() => {
                         for lit in set {
@@ -92,18 +108,18 @@ impl Matcher {
                 }
             }
         };
-        let mut words: Vec<Vec<u8>> = literals.clone();
-        words.extend(crate::context::TRIGGERS.iter().map(|t| t.as_bytes().to_vec()));
+        let mut gate: Vec<Vec<u8>> = literals.clone();
+        gate.extend(words.context.iter().map(|t| t.as_bytes().to_vec()));
         let mut error_words = Vec::new();
-        for word in crate::diagnose::ERROR_WORDS {
+        for word in words.errors {
             let mut title = word.as_bytes().to_vec();
             if let Some(first) = title.first_mut() {
                 first.make_ascii_uppercase();
             }
             error_words.extend([word.as_bytes().to_vec(), title, word.as_bytes().to_ascii_uppercase()]);
         }
-        error_words.extend(crate::failure::TRIGGERS.iter().map(|t| t.as_bytes().to_vec()));
-        let (triggers, glance) = match (packed(words), packed(error_words)) {
+        error_words.extend(words.failure.iter().map(|t| t.as_bytes().to_vec()));
+        let (triggers, glance) = match (packed(gate), packed(error_words)) {
             (Some(t), Some(g)) => (t, g),
             _ => {
                 // No packed searcher here (no SIMD): read every line.
@@ -172,11 +188,8 @@ impl Matcher {
             let Some(&pref) = self.patterns.get(flat) else {
                 continue;
             };
-            let hit = catalog
-                .rules
-                .get(pref.rule)
-                .and_then(|r| r.patterns.get(pref.pattern))
-                .is_some_and(|p| p.is_match(text));
+            let hit =
+                catalog.rule(pref.rule).and_then(|r| r.patterns.get(pref.pattern)).is_some_and(|p| p.is_match(text));
             if hit {
                 out.push(pref);
             }
@@ -237,7 +250,7 @@ mod tests {
     #[test]
     fn marks_exactly_the_lines_that_hold_a_trigger() {
         let catalog = Catalog::load(&[]).unwrap();
-        let m = super::Matcher::new(&catalog);
+        let m = super::Matcher::new(&catalog, crate::engine::WORDS);
         let text = b"plain line\n#3 1.0 error: externally-managed-environment\nmore\nStep 2/9 : RUN make\n";
         let (mut marks, mut glances) = (Vec::new(), Vec::new());
         assert!(!m.mark_lines(text, &mut marks, &mut glances));

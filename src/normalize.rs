@@ -120,6 +120,37 @@ pub fn normalize(raw: &[u8]) -> String {
     out
 }
 
+/// The segments of one line that a person saw: a line of `\r` progress
+/// redraws is several messages sharing one line number (a trailing `\r` of
+/// a CRLF line end is dropped; empty segments are skipped).
+pub fn segments(line: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let whole = memchr::memchr(b'\r', line).is_none();
+    line.split(|&b| b == b'\r').filter(move |s| whole || !s.is_empty())
+}
+
+/// The `message` of a JSON-object log line (`railway logs --json`, most
+/// structured loggers), if the line is one: possibly several lines of text.
+pub fn json_message(bytes: &[u8]) -> Option<String> {
+    let trimmed = bytes.trim_ascii();
+    if trimmed.first() != Some(&b'{') || trimmed.last() != Some(&b'}') {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(trimmed).ok()?;
+    let object = value.as_object()?;
+    ["message", "msg", "log"].iter().find_map(|k| object.get(*k)?.as_str().map(str::to_string))
+}
+
+/// The BuildKit vertex a raw line starts with (`#12 …`), if any: cheaper
+/// than normalising, for spotting the first line of a new vertex.
+pub fn vertex_of(line: &[u8]) -> Option<u32> {
+    if line.first() != Some(&b'#') {
+        return None;
+    }
+    let digits = line.get(1..)?.iter().take_while(|b| b.is_ascii_digit()).count();
+    std::str::from_utf8(line.get(1..1 + digits)?).ok()?.parse().ok()
+}
+
 /// `#<vertex> ` optionally followed by `<seconds>.<fraction> `: the length
 /// of the prefix and the vertex number.
 fn buildkit_prefix(b: &[u8]) -> Option<(usize, u32)> {

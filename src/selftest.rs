@@ -8,10 +8,8 @@
 
 use crate::catalog::lint::lint;
 use crate::catalog::{Catalog, Example, Rule};
-use crate::diagnose::{Diagnoser, InputReport, Options};
-use crate::input::for_each_chunk;
-use crate::matcher::Matcher;
-use std::ops::ControlFlow;
+use crate::engine::{Engine, Options};
+use crate::finding::InputReport;
 
 #[derive(Debug)]
 pub struct TestFailure {
@@ -29,18 +27,13 @@ pub struct Outcome {
 }
 
 /// Diagnoses a small in-memory log with the whole catalogue.
-pub fn diagnose_text(catalog: &Catalog, matcher: &Matcher, text: &str) -> InputReport {
-    let mut diagnoser = Diagnoser::new(catalog, matcher, Options::default());
-    let (summary, _) = for_each_chunk(&mut text.as_bytes(), |chunk| {
-        diagnoser.feed_chunk(chunk);
-        ControlFlow::Continue(())
-    });
-    diagnoser.finish("example".into(), summary.lines)
+pub fn diagnose_text(engine: &Engine<'_>, text: &str) -> InputReport {
+    engine.read("example", &mut text.as_bytes(), &mut ())
 }
 
 /// Tests the rules whose source starts with `only` (all rules when `None`).
 pub fn test_catalog(catalog: &Catalog, only: Option<&str>) -> Outcome {
-    let matcher = Matcher::new(catalog);
+    let engine = Engine::new(catalog, Options::default());
     let mut outcome = Outcome::default();
     for rule in &catalog.rules {
         if only.is_some_and(|prefix| !rule.source.starts_with(prefix)) {
@@ -56,17 +49,17 @@ pub fn test_catalog(catalog: &Catalog, only: Option<&str>) -> Outcome {
         for (i, example) in rule.examples.matches.iter().enumerate() {
             outcome.examples += 1;
             outcome.checks += 1;
-            if let Err(message) = check_match(catalog, &matcher, rule, example) {
+            if let Err(message) = check_match(&engine, rule, example) {
                 outcome.failures.push(fail(format!("examples.match[{i}]: {message}")));
             }
         }
         for (i, example) in rule.examples.no_match.iter().enumerate() {
             outcome.examples += 1;
             outcome.checks += 1;
-            let report = diagnose_text(catalog, &matcher, &example.log);
+            let report = diagnose_text(&engine, &example.log);
             let found = report.findings.iter().any(|f| {
-                catalog.rules.get(f.rule).is_some_and(|r| r.id == rule.id)
-                    || f.consequences.iter().any(|c| catalog.rules.get(c.rule).is_some_and(|r| r.id == rule.id))
+                catalog.rule(f.rule).is_some_and(|r| r.id == rule.id)
+                    || f.consequences.iter().any(|c| catalog.rule(c.rule).is_some_and(|r| r.id == rule.id))
             });
             if found {
                 outcome.failures.push(fail(format!("examples.no_match[{i}] matched: {}", first_line(&example.log))));
@@ -76,20 +69,21 @@ pub fn test_catalog(catalog: &Catalog, only: Option<&str>) -> Outcome {
     outcome
 }
 
-fn check_match(catalog: &Catalog, matcher: &Matcher, rule: &Rule, example: &Example) -> Result<(), String> {
-    let report = diagnose_text(catalog, matcher, &example.log);
+fn check_match(engine: &Engine<'_>, rule: &Rule, example: &Example) -> Result<(), String> {
+    let catalog = engine.catalog();
+    let report = diagnose_text(engine, &example.log);
     let what = first_line(&example.log);
     let Some(top) = report.findings.first() else {
         return Err(format!("no finding for: {what}"));
     };
-    let top_id = catalog.rules.get(top.rule).map_or("", |r| r.id.as_str());
+    let top_id = catalog.rule(top.rule).map_or("", |r| r.id.as_str());
     if top_id != rule.id {
-        let mine = report.findings.iter().any(|f| f.rule == catalog.position(&rule.id).unwrap_or(usize::MAX))
+        let mine = report.findings.iter().any(|f| Some(f.rule) == catalog.index_of(&rule.id))
             || report
                 .findings
                 .iter()
                 .flat_map(|f| &f.consequences)
-                .any(|c| catalog.rules.get(c.rule).is_some_and(|r| r.id == rule.id));
+                .any(|c| catalog.rule(c.rule).is_some_and(|r| r.id == rule.id));
         return Err(if mine {
             format!("{top_id} is ranked first, above this rule (add `explains`?), for: {what}")
         } else {

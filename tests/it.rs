@@ -8,6 +8,8 @@ mod support;
 mod catalog;
 #[path = "it/cli.rs"]
 mod cli;
+#[path = "it/contract.rs"]
+mod contract;
 #[path = "it/failures.rs"]
 mod failures;
 #[path = "it/hostile.rs"]

@@ -4,33 +4,26 @@
 //! at a line of the input.
 #![no_main]
 
-use buildmedic::catalog::Catalog;
-use buildmedic::diagnose::{Diagnoser, Options};
-use buildmedic::matcher::Matcher;
 use buildmedic::render::{self, card::Cards, github::Github, json::Json, markdown::Markdown};
+use buildmedic::{Catalog, Engine, Options};
 use libfuzzer_sys::fuzz_target;
-use std::ops::ControlFlow;
 use std::sync::LazyLock;
 
 static CATALOG: LazyLock<Catalog> = LazyLock::new(|| Catalog::load(&[]).expect("embedded catalogue"));
-static MATCHER: LazyLock<Matcher> = LazyLock::new(|| Matcher::new(&CATALOG));
+static ENGINE: LazyLock<Engine<'static>> =
+    LazyLock::new(|| Engine::new(&CATALOG, Options { context: 3, redact: true, ..Options::default() }));
 
 fuzz_target!(|data: &[u8]| {
-    let mut d = Diagnoser::new(&CATALOG, &MATCHER, Options { context: 3, redact: true, ..Options::default() });
-    let (summary, _) = buildmedic::input::for_each_chunk(&mut &data[..], |chunk| {
-        d.feed_chunk(chunk);
-        ControlFlow::Continue(())
-    });
-    let input = d.finish("fuzz".into(), summary.lines);
+    let input = ENGINE.read("fuzz", &mut &data[..], &mut ());
     for f in &input.findings {
-        assert!(f.line.number >= 1 && f.line.number <= summary.lines.max(1));
+        assert!(f.line.number >= 1 && f.line.number <= input.lines.max(1));
     }
-    let report = buildmedic::app::assemble(&CATALOG, vec![input]);
+    let report = buildmedic::rank::assemble(&CATALOG, vec![input]);
     let options = render::RenderOptions { docs_url: "https://example.com".into(), all_fixes: true, color: false };
     let mut sinks: Vec<Box<dyn render::Sink>> = vec![
         Box::new(Json::default()),
         Box::new(Cards::new(options)),
-        Box::new(Markdown::default()),
+        Box::new(Markdown),
         Box::new(Github),
         Box::new(Json::summary_event()),
     ];

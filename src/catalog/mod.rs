@@ -99,12 +99,27 @@ impl Catalog {
         self.index = self.rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
     }
 
+    /// The rule at `index`.
+    pub fn rule(&self, index: crate::finding::RuleIndex) -> Option<&Rule> {
+        self.rules.get(index.0)
+    }
+
+    /// The index of the rule with this id.
+    pub fn index_of(&self, id: &str) -> Option<crate::finding::RuleIndex> {
+        self.position(id).map(crate::finding::RuleIndex)
+    }
+
     pub fn position(&self, id: &str) -> Option<usize> {
         self.index.get(id).copied()
     }
 
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.position(id).and_then(|i| self.rules.get(i))
+    }
+
+    /// The id most like `wanted`, for "did you mean" messages.
+    pub fn closest_id(&self, wanted: &str) -> Option<&str> {
+        closest(self.rules.iter().map(|r| r.id.as_str()), wanted)
     }
 }
 
@@ -248,6 +263,40 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
             out.push(path);
         }
     }
+}
+
+/// The id most like `wanted`: by edit distance over the whole id and over
+/// its name part, so `externally-managed` finds the python rule.
+fn closest<'c>(ids: impl Iterator<Item = &'c str>, wanted: &str) -> Option<&'c str> {
+    let wanted = wanted.to_ascii_lowercase();
+    ids.map(|id| {
+        let name = id.rsplit('/').next().unwrap_or_default();
+        let prefix: String = name.chars().take(wanted.chars().count()).collect();
+        let d = edit_distance(&wanted, id).min(edit_distance(&wanted, name)).min(edit_distance(&wanted, &prefix) + 1);
+        let d = if id.contains(&wanted) && wanted.len() >= 3 { d.min(1) } else { d };
+        (d, id)
+    })
+    .filter(|(d, id)| *d <= (id.len() / 3).max(3))
+    .min_by_key(|(d, _)| *d)
+    .map(|(_, id)| id)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
+            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
+            let ins = cur.get(j).copied().unwrap_or(0) + 1;
+            if let Some(slot) = cur.get_mut(j + 1) {
+                *slot = sub.min(del).min(ins);
+            }
+        }
+        prev = cur;
+    }
+    prev.last().copied().unwrap_or(0)
 }
 
 #[cfg(test)]

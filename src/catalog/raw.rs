@@ -45,7 +45,9 @@ pub struct RawRule {
     pub examples: RawExamples,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -63,7 +65,9 @@ impl Severity {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     #[default]
@@ -117,23 +121,7 @@ pub struct RawCondition {
     pub after: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Builder {
-    Nixpacks,
-    Railpack,
-    Dockerfile,
-}
-
-impl Builder {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Builder::Nixpacks => "nixpacks",
-            Builder::Railpack => "railpack",
-            Builder::Dockerfile => "dockerfile",
-        }
-    }
-}
+pub use crate::builder::Builder;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -2,9 +2,10 @@
 //! fix in a copyable form, a link to the full explanation.
 
 use super::theme::Theme;
-use super::{RenderOptions, Report, Sink, Status, View};
+use super::{RenderOptions, Sink, View};
 use crate::catalog::{Remedy, Severity};
-use crate::diagnose::ShownLine;
+use crate::finding::ShownLine;
+use crate::finding::{Report, Role, Status};
 use std::io::{self, Write};
 
 const WIDTH: usize = 80;
@@ -14,6 +15,7 @@ const SHOWN_CHARS: usize = 160;
 pub struct Cards {
     options: RenderOptions,
     theme: Theme,
+    /// Cards written so far (a blank line goes between two).
     shown: usize,
 }
 
@@ -29,7 +31,7 @@ impl Sink for Cards {
     /// lines most likely to state why, and how to teach the tool.
     fn begin(&mut self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
         let t = self.theme;
-        for input in super::unexplained(report) {
+        for input in crate::rank::unexplained(report) {
             if self.shown > 0 {
                 writeln!(out)?;
             }
@@ -63,11 +65,11 @@ impl Sink for Cards {
 
     fn finding(&mut self, out: &mut dyn Write, v: &View<'_>) -> io::Result<()> {
         let t = self.theme;
-        let first = self.shown == 0;
-        self.shown += 1;
-        if !first {
+        if self.shown > 0 {
             writeln!(out)?;
         }
+        self.shown += 1;
+        let root = v.role == Role::RootCause;
         let rule = v.rule;
         let f = v.finding;
         let sev = rule.severity.as_str();
@@ -89,7 +91,7 @@ impl Sink for Cards {
             }
         }
         let b = &v.input.builder;
-        if b.name != crate::context::BuilderName::Unknown {
+        if b.name != crate::builder::Builder::Unknown {
             at.push_str(&format!(" · {}", b.name.label()));
             if let Some(version) = &b.version {
                 at.push_str(&format!(" {version}"));
@@ -98,7 +100,7 @@ impl Sink for Cards {
         writeln!(out, "{}", t.dim(&at))?;
 
         // Notes after the root cause stay short: what it is and where to read more.
-        if !first && rule.severity != Severity::Error {
+        if v.role == Role::Note {
             for line in wrap(&v.fill(&rule.summary()), WIDTH - 2) {
                 writeln!(out, "  {line}")?;
             }
@@ -143,7 +145,7 @@ impl Sink for Cards {
         let (mine, others) = v.remedies();
         let shown: Vec<&Remedy> = if self.options.all_fixes {
             mine.iter().chain(others.iter()).copied().collect()
-        } else if first {
+        } else if root {
             mine.clone()
         } else {
             mine.iter().take(1).copied().collect()

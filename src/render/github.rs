@@ -1,8 +1,9 @@
 //! `--format github`: GitHub Actions workflow commands, so the root cause
 //! shows as an annotation on the run (`::error title=…::…`).
 
-use super::{Report, Sink, Status, View};
+use super::{Sink, View};
 use crate::catalog::Severity;
+use crate::finding::{Report, Status};
 use std::io::{self, Write};
 
 #[derive(Default)]
@@ -43,7 +44,7 @@ impl Sink for Github {
     }
 
     fn begin(&mut self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
-        for input in super::unexplained(report) {
+        for input in crate::rank::unexplained(report) {
             let mut message = String::new();
             if let Some(f) = &input.failure {
                 message.push_str(&format!("{} failed at line {}: {}\n", input.name, f.line.number, f.line.text));

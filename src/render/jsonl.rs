@@ -4,24 +4,48 @@
 //! event ([`Json::summary_event`](super::json::Json::summary_event)) carries
 //! the ranked result, the same as `--format json`.
 
-use crate::catalog::Catalog;
-use crate::diagnose::ShownLine;
-use serde_json::json;
+use crate::catalog::{Catalog, Severity};
+use crate::finding::{RuleIndex, ShownLine};
+use schemars::JsonSchema;
+use serde::Serialize;
 use std::io::{self, Write};
 
-/// The event for a rule's first match, written while the log is read.
-pub fn hit_event(out: &mut dyn Write, catalog: &Catalog, input: &str, rule: usize, line: &ShownLine) -> io::Result<()> {
-    let Some(rule) = catalog.rules.get(rule) else {
+/// The event written when a rule first matches.
+#[derive(Serialize, JsonSchema)]
+pub struct HitEvent<'a> {
+    /// Always `finding`.
+    pub event: &'static str,
+    /// The rule's id.
+    pub rule: &'a str,
+    /// Its severity.
+    pub severity: Severity,
+    /// The input's name.
+    pub input: &'a str,
+    /// The 1-based line number of the hit.
+    pub line: u64,
+    /// The normalised text of the line.
+    pub text: &'a str,
+}
+
+/// Writes the event for a rule's first match, while the log is read.
+pub fn hit_event(
+    out: &mut dyn Write,
+    catalog: &Catalog,
+    input: &str,
+    rule: RuleIndex,
+    line: &ShownLine,
+) -> io::Result<()> {
+    let Some(rule) = catalog.rule(rule) else {
         return Ok(());
     };
-    let event = json!({
-        "event": "finding",
-        "rule": rule.id,
-        "severity": rule.severity.as_str(),
-        "input": input,
-        "line": line.number,
-        "text": line.text,
-    });
+    let event = HitEvent {
+        event: "finding",
+        rule: &rule.id,
+        severity: rule.severity,
+        input,
+        line: line.number,
+        text: &line.text,
+    };
     serde_json::to_writer(&mut *out, &event)?;
     writeln!(out)?;
     out.flush()

@@ -2,13 +2,12 @@
 //! request: the root cause, the matching lines in a code block, the fix, the
 //! link.
 
-use super::{Report, Sink, Status, View};
+use super::{Sink, View};
+use crate::finding::{Report, Role, Status};
 use std::io::{self, Write};
 
 #[derive(Default)]
-pub struct Markdown {
-    shown: usize,
-}
+pub struct Markdown;
 
 /// A code fence longer than any run of backticks in `text`.
 fn fence(text: &str) -> String {
@@ -33,7 +32,7 @@ impl Sink for Markdown {
             Status::Clean => "Build log diagnosis: no failure found",
         };
         writeln!(out, "## {heading}\n")?;
-        for input in super::unexplained(report) {
+        for input in crate::rank::unexplained(report) {
             if let Some(f) = &input.failure {
                 writeln!(
                     out,
@@ -59,8 +58,7 @@ impl Sink for Markdown {
     fn finding(&mut self, out: &mut dyn Write, v: &View<'_>) -> io::Result<()> {
         let rule = v.rule;
         let f = v.finding;
-        let first = self.shown == 0;
-        self.shown += 1;
+        let first = v.role == Role::RootCause;
         let level = if first { "###" } else { "####" };
         writeln!(out, "{level} {}\n", v.fill(&rule.title).replace('\n', " "))?;
         let mut meta = format!("`{}` · {} · line {}", rule.id, rule.severity.as_str(), f.line.number);

@@ -12,42 +12,13 @@ pub mod site;
 pub mod theme;
 
 use crate::catalog::{Builder, Catalog, Remedy, Rule};
-use crate::diagnose::{Finding, InputReport};
+use crate::finding::{Finding, InputReport, Report, Role, RuleIndex};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 /// Where the explanation pages live unless `--docs-url` or
 /// `BUILDMEDIC_DOCS_URL` says otherwise.
 pub const DEFAULT_DOCS_URL: &str = "https://buildmedic.dev";
-
-/// The diagnosis of every input, findings ranked across inputs.
-#[derive(Debug)]
-pub struct Report {
-    pub inputs: Vec<InputReport>,
-    /// (index into `inputs`, finding), best first.
-    pub findings: Vec<(usize, Finding)>,
-    pub status: Status,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// No error-severity finding.
-    Clean,
-    /// A specific rule explains the failure.
-    Failed,
-    /// The log failed, but only the generic rule matched.
-    UnknownFailure,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Clean => "clean",
-            Status::Failed => "failed",
-            Status::UnknownFailure => "unknown-failure",
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct RenderOptions {
@@ -62,6 +33,8 @@ pub struct View<'a> {
     pub rule: &'a Rule,
     pub finding: &'a Finding,
     pub input: &'a InputReport,
+    /// What the finding is to the reader (see `rank`).
+    pub role: Role,
     /// Whether more than one input was read (findings then name their file).
     pub many_inputs: bool,
     pub url: String,
@@ -74,8 +47,8 @@ impl View<'_> {
     }
 
     /// The id of another rule, by index.
-    pub fn rule_id(&self, rule: usize) -> &str {
-        self.catalog.rules.get(rule).map_or("", |r| r.id.as_str())
+    pub fn rule_id(&self, rule: RuleIndex) -> &str {
+        self.catalog.rule(rule).map_or("", |r| r.id.as_str())
     }
 
     /// The remediation options, those for the detected builder (or for every
@@ -116,13 +89,6 @@ pub fn fill(text: &str, rule: &Rule, captures: &BTreeMap<String, String>) -> Str
     out
 }
 
-/// The inputs whose failure no rule explains, when that is the report's
-/// answer: their failure line and suspects lead the output.
-pub fn unexplained(report: &Report) -> impl Iterator<Item = &InputReport> {
-    let unknown = report.status == Status::UnknownFailure;
-    report.inputs.iter().filter(move |i| unknown && (i.failure.is_some() || !i.suspects.is_empty()))
-}
-
 /// The explanation page of a rule.
 pub fn rule_url(base: &str, id: &str) -> String {
     format!("{}/rules/{id}/", base.trim_end_matches('/'))
@@ -144,15 +110,16 @@ pub fn render(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     sink.begin(out, report)?;
-    for (input, finding) in &report.findings {
-        let (Some(rule), Some(input)) = (catalog.rules.get(finding.rule), report.inputs.get(*input)) else {
+    for ranked in &report.findings {
+        let (Some(rule), Some(input)) = (catalog.rule(ranked.finding.rule), report.inputs.get(ranked.input)) else {
             continue;
         };
         let view = View {
             catalog,
             rule,
-            finding,
+            finding: &ranked.finding,
             input,
+            role: ranked.role,
             many_inputs: report.inputs.len() > 1,
             url: rule_url(docs_url, &rule.id),
         };

@@ -11,9 +11,8 @@ use std::fmt::Write as _;
 /// those for any builder.
 pub fn remedy_sections(rule: &Rule) -> Vec<(&'static str, Vec<&Remedy>)> {
     let mut sections = Vec::new();
-    for (label, builder) in
-        [("Nixpacks", Builder::Nixpacks), ("Railpack", Builder::Railpack), ("Dockerfile", Builder::Dockerfile)]
-    {
+    for builder in Builder::with_fixes() {
+        let label = builder.label();
         let options: Vec<&Remedy> = rule.remediation.iter().filter(|r| r.builders.contains(&builder)).collect();
         if !options.is_empty() {
             sections.push((label, options));

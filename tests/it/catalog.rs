@@ -84,13 +84,13 @@ Build succeeded.
 found 0 vulnerabilities
 ";
     let catalog = catalog();
-    let matcher = buildmedic::matcher::Matcher::new(&catalog);
-    let report = buildmedic::selftest::diagnose_text(&catalog, &matcher, noise);
+    let engine = buildmedic::Engine::new(&catalog, buildmedic::Options::default());
+    let report = buildmedic::selftest::diagnose_text(&engine, noise);
     let errors: Vec<String> = report
         .findings
         .iter()
-        .filter(|f| catalog.rules[f.rule].severity == buildmedic::catalog::Severity::Error)
-        .map(|f| format!("{} at line {}: {}", catalog.rules[f.rule].id, f.line.number, f.line.text))
+        .filter(|f| catalog.rules[f.rule.0].severity == buildmedic::catalog::Severity::Error)
+        .map(|f| format!("{} at line {}: {}", catalog.rules[f.rule.0].id, f.line.number, f.line.text))
         .collect();
     assert!(errors.is_empty(), "noise raised errors:\n{}", errors.join("\n"));
 }

@@ -1,16 +1,13 @@
 //! Property tests: invariants that must hold for any input.
 
-use buildmedic::catalog::Catalog;
-use buildmedic::diagnose::{Diagnoser, Options};
-use buildmedic::input::for_each_chunk;
-use buildmedic::matcher::Matcher;
+use buildmedic::{Catalog, Engine, Options};
 use proptest::prelude::*;
 use std::io::Read;
-use std::ops::ControlFlow;
 use std::sync::LazyLock;
 
 static CATALOG: LazyLock<Catalog> = LazyLock::new(|| Catalog::load(&[]).unwrap());
-static MATCHER: LazyLock<Matcher> = LazyLock::new(|| Matcher::new(&CATALOG));
+static ENGINE: LazyLock<Engine<'static>> =
+    LazyLock::new(|| Engine::new(&CATALOG, Options { context: 2, redact: true, ..Options::default() }));
 
 /// Reads from `data` in pieces of the given sizes (cycled), like a pipe.
 struct Pieces<'a> {
@@ -32,17 +29,12 @@ impl Read for Pieces<'_> {
 
 /// (rule id, first line, count) of every finding and consequence, and the line count.
 fn diagnose(reader: &mut dyn Read) -> (Vec<(String, u64, u64)>, u64) {
-    let mut d = Diagnoser::new(&CATALOG, &MATCHER, Options { context: 2, redact: true, ..Options::default() });
-    let (summary, _) = for_each_chunk(reader, |chunk| {
-        d.feed_chunk(chunk);
-        ControlFlow::Continue(())
-    });
-    let report = d.finish("x".into(), summary.lines);
+    let report = ENGINE.read("x", reader, &mut ());
     let mut out = Vec::new();
     for f in &report.findings {
-        out.push((CATALOG.rules[f.rule].id.clone(), f.line.number, f.count));
+        out.push((CATALOG.rules[f.rule.0].id.clone(), f.line.number, f.count));
         for c in &f.consequences {
-            out.push((CATALOG.rules[c.rule].id.clone(), c.line, c.count));
+            out.push((CATALOG.rules[c.rule.0].id.clone(), c.line, c.count));
         }
     }
     out.sort();
