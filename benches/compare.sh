@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Times buildmedic against ripgrep running the catalogue's own regexes
-# (`rg -f`), run by run in alternation, on generated logs; reports the
-# median wall time of each, their ratio, and peak memory (max RSS).
+# Times buildmedic against the floor any scan of the log costs, side by
+# side in one run, on generated logs: `rg -c -F -f literals` (the literals
+# buildmedic's line gate searches for, from `rules list --literals`) and
+# `cat`; `rg -f` with the catalogue's own regexes is kept for the record
+# (it is slow on hundreds of complex regexes, so it has a timeout). Runs
+# alternate, one of each tool in turn; the table gives each median wall
+# time, buildmedic's ratio to the literal scan and to cat, and peak memory
+# (max RSS) of buildmedic on a file and through a pipe.
 #
 #   bash benches/compare.sh            # 1 MB, 100 MB, dense 100 MB, empty
-#   BENCH_1G=1 bash benches/compare.sh # also 1 GB (and 1 GB through a pipe)
+#   BENCH_1G=1 bash benches/compare.sh # also 1 GB and dense 1 GB
 #   RUNS=7 bash benches/compare.sh     # more runs per measurement
 #
 # Installs ripgrep and GNU time through apt when they are missing. These
@@ -30,6 +35,7 @@ gen=target/release/examples/genlog
 # ripgrep gets the same regexes; it has no named groups across patterns,
 # so those become plain groups (same matches).
 $bin rules list --patterns | sed -E 's/\(\?P?<[a-z_0-9]+>/(?:/g' > "$work/patterns.txt"
+$bin rules list --literals > "$work/literals.txt"
 
 [ -s "$work/1m.log" ] || $gen --size 1M > "$work/1m.log" 2>/dev/null
 [ -s "$work/100m.log" ] || $gen --size 100M > "$work/100m.log" 2>/dev/null
@@ -38,7 +44,8 @@ $bin rules list --patterns | sed -E 's/\(\?P?<[a-z_0-9]+>/(?:/g' > "$work/patter
 cases="1m 100m dense-100m empty"
 if [ "${BENCH_1G:-0}" = 1 ]; then
   [ -s "$work/1g.log" ] || $gen --size 1G > "$work/1g.log" 2>/dev/null
-  cases="$cases 1g"
+  [ -s "$work/dense-1g.log" ] || $gen --size 1G --dense > "$work/dense-1g.log" 2>/dev/null
+  cases="$cases 1g dense-1g"
 fi
 
 # One timed run: prints "seconds max_rss_kib". A run cut by the timeout
@@ -55,35 +62,30 @@ measure() {
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-printf '%-12s %10s %10s %8s %12s %12s\n' input buildmedic "rg -f" ratio "bm max RSS" "rg max RSS"
+# Medians of: buildmedic on the file, buildmedic through a pipe, the
+# literal scan, cat, and rg -f (skipped once it passes its timeout).
+printf '%-11s %9s %9s %9s %8s %9s %7s %7s %10s %10s\n' \
+  input bm-file bm-pipe "rg -F" cat "rg -f" "/rg -F" "/cat" "RSS file" "RSS pipe"
 for c in $cases; do
-  rg_skip=0
   log="$work/$c.log"
-  : > "$work/bm.t"; : > "$work/rg.t"; : > "$work/bm.m"; : > "$work/rg.m"
+  for k in bf bp lf cat rg bfm bpm; do : > "$work/$k"; done
+  rg_skip=0
   for _ in $(seq "$runs"); do
-    read -r t m < <(measure $bin --format json "$log"); echo "$t" >> "$work/bm.t"; echo "$m" >> "$work/bm.m"
-    read -r t m < <(measure rg -c -f "$work/patterns.txt" "$log"); echo "$t" >> "$work/rg.t"; echo "$m" >> "$work/rg.m"
-    # rg past its timeout once will be past it every time: do not wait again.
-    if grep -q '>' "$work/rg.t"; then rg_skip=1; fi
-    if [ "${rg_skip:-0}" = 1 ]; then
-      for _ in $(seq $((runs - 1))); do
-        read -r t m < <(measure $bin --format json "$log"); echo "$t" >> "$work/bm.t"; echo "$m" >> "$work/bm.m"
-      done
-      break
+    read -r t m < <(measure $bin --format json "$log"); echo "$t" >> "$work/bf"; echo "$m" >> "$work/bfm"
+    read -r t m < <(measure bash -c "cat '$log' | $bin --format json"); echo "$t" >> "$work/bp"
+    read -r t m < <(measure rg -c -F -f "$work/literals.txt" "$log"); echo "$t" >> "$work/lf"
+    read -r t m < <(measure cat "$log"); echo "$t" >> "$work/cat"
+    if [ "$rg_skip" = 0 ]; then
+      read -r t m < <(measure rg -c -f "$work/patterns.txt" "$log"); echo "$t" >> "$work/rg"
+      # rg past its timeout once will be past it every time: do not wait again.
+      if grep -q '>' "$work/rg"; then rg_skip=1; fi
     fi
   done
-  bm=$(median < "$work/bm.t")
-  if grep -q '>' "$work/rg.t"; then
-    rg=">$rg_timeout"; ratio=$(awk -v a="$bm" -v b="$rg_timeout" 'BEGIN { printf "<%.4f", a / b }')
-  else
-    rg=$(median < "$work/rg.t")
-    ratio=$(awk -v a="$bm" -v b="$rg" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }')
-  fi
-  bmm=$(sort -n "$work/bm.m" | tail -1); rgm=$(sort -n "$work/rg.m" | tail -1)
-  printf '%-12s %9ss %9ss %8s %9s KiB %9s KiB\n' "$c" "$bm" "$rg" "$ratio" "$bmm" "$rgm"
+  # The pipe's RSS is buildmedic's own (bash and cat are small and apart).
+  /usr/bin/time -f "%M" -o "$work/pipe.out" bash -c "cat '$log' | $bin --format json >/dev/null" || true
+  bf=$(median < "$work/bf"); bp=$(median < "$work/bp"); lf=$(median < "$work/lf"); ct=$(median < "$work/cat")
+  if grep -q '>' "$work/rg"; then rg=">$rg_timeout"; else rg=$(median < "$work/rg"); fi
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }'; }
+  printf '%-11s %8ss %8ss %8ss %7ss %8ss %7s %7s %6s KiB %6s KiB\n' "$c" "$bf" "$bp" "$lf" "$ct" "$rg" \
+    "$(ratio "$bf" "$lf")" "$(ratio "$bf" "$ct")" "$(sort -n "$work/bfm" | tail -1)" "$(tail -1 "$work/pipe.out")"
 done
-
-# Memory through a pipe, for the largest input measured.
-big=100m; [ "${BENCH_1G:-0}" = 1 ] && big=1g
-/usr/bin/time -f "%M" -o "$work/pipe.out" bash -c "cat '$work/$big.log' | $bin --format json >/dev/null" || true
-echo "pipe ($big): buildmedic max RSS $(tail -1 "$work/pipe.out") KiB"

@@ -297,7 +297,18 @@ fn read_input(
 
 fn rules_command(action: &RulesCommand, config: &Config, stdout: &mut dyn Write) -> Result<i32, Failure> {
     match action {
-        RulesCommand::List { group, patterns: true } => {
+        RulesCommand::List { literals: true, .. } => {
+            // The whole catalogue's gate: reading a log searches for all of it.
+            let catalog = Catalog::load(&config.rules)?;
+            let engine = Engine::new(&catalog, Options::default());
+            let mut out = io::BufWriter::new(stdout);
+            for literal in engine.literals() {
+                out.write_all(&literal).and_then(|()| out.write_all(b"\n")).map_err(output(EXIT_OK))?;
+            }
+            out.flush().map_err(output(EXIT_OK))?;
+            Ok(EXIT_OK)
+        }
+        RulesCommand::List { group, patterns: true, .. } => {
             let catalog = Catalog::load(&config.rules)?;
             let mut out = io::BufWriter::new(stdout);
             for rule in catalog.rules.iter().filter(|r| group.as_deref().is_none_or(|g| r.group() == g)) {
@@ -308,7 +319,7 @@ fn rules_command(action: &RulesCommand, config: &Config, stdout: &mut dyn Write)
             out.flush().map_err(output(EXIT_OK))?;
             Ok(EXIT_OK)
         }
-        RulesCommand::List { group, patterns: false } => {
+        RulesCommand::List { group, patterns: false, .. } => {
             let catalog = Catalog::load(&config.rules)?;
             let mut out = io::BufWriter::new(stdout);
             let rules = catalog.rules.iter().filter(|r| group.as_deref().is_none_or(|g| r.group() == g));

@@ -93,8 +93,12 @@ pub enum RulesCommand {
         #[arg(long)]
         group: Option<String>,
         /// Print every pattern's regex, one per line: a pattern file for `rg -f`.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "literals")]
         patterns: bool,
+        /// Print the literals the line gate searches for, one per line: a
+        /// pattern file for `rg -F -f`, the floor any scan of the log costs.
+        #[arg(long)]
+        literals: bool,
     },
     /// Run every rule's examples and check the catalogue's conventions.
     ///

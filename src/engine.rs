@@ -93,6 +93,12 @@ impl<'c> Engine<'c> {
         Engine { catalog, matcher: Matcher::new(catalog, WORDS), options }
     }
 
+    /// Every literal the line gate searches for (sorted, distinct): a line
+    /// holding none of them is only copied into the ring of recent lines.
+    pub fn literals(&self) -> Vec<Vec<u8>> {
+        self.matcher.literals()
+    }
+
     /// The catalogue the engine reads with.
     pub fn catalog(&self) -> &'c Catalog {
         self.catalog

@@ -47,6 +47,8 @@ pub struct Matcher {
     owners: Vec<Vec<usize>>,
     /// Flat indices of patterns that must be tried on every line.
     always: Vec<usize>,
+    /// Every word of `triggers` and `glance`, sorted and distinct.
+    literals: Vec<Vec<u8>>,
 }
 
 /// Per-reader scratch space, so matching allocates nothing per line.
@@ -119,6 +121,9 @@ impl Matcher {
             error_words.extend([word.as_bytes().to_vec(), title, word.as_bytes().to_ascii_uppercase()]);
         }
         error_words.extend(words.failure.iter().map(|t| t.as_bytes().to_vec()));
+        let mut all: Vec<Vec<u8>> = gate.iter().chain(&error_words).cloned().collect();
+        all.sort();
+        all.dedup();
         let (triggers, glance) = match (packed(gate), packed(error_words)) {
             (Some(t), Some(g)) => (t, g),
             _ => {
@@ -127,7 +132,12 @@ impl Matcher {
                 (Vec::new(), Vec::new())
             }
         };
-        Matcher { triggers, glance, patterns, automaton, owners, always }
+        Matcher { triggers, glance, patterns, automaton, owners, always, literals: all }
+    }
+
+    /// Every literal the line gate searches for, sorted and distinct.
+    pub fn literals(&self) -> Vec<Vec<u8>> {
+        self.literals.clone()
     }
 
     /// Marks the lines of `text` (whole lines) that contain a trigger (to

@@ -189,3 +189,28 @@ fn rules_new_turns_a_log_line_into_a_rule_skeleton() {
     assert_eq!(run(&["rules", "new", "--from", &format!("{}:9", log.display())], b"").code, 2);
     assert_eq!(run(&["rules", "new", "--from", "nonsense"], b"").code, 2);
 }
+
+#[test]
+fn rules_list_literals_is_the_gate_every_finding_passes() {
+    let out = run(&["rules", "list", "--literals"], b"");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let literals: Vec<&str> = out.stdout.lines().collect();
+    assert!(literals.len() > 100, "{} literals", literals.len());
+    let mut sorted = literals.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted, literals, "sorted and distinct");
+    // The line of every finding in every fixture holds one of them.
+    let fixtures = std::fs::read_dir(crate::support::root().join("tests/fixtures")).unwrap();
+    let mut checked = 0;
+    for entry in fixtures.flatten().filter(|e| e.path().extension().is_some_and(|x| x == "log")) {
+        let path = entry.path().display().to_string();
+        let doc = run(&["--format", "json", &path], b"").json();
+        for f in doc["findings"].as_array().unwrap() {
+            let raw = f["raw"].as_str().unwrap();
+            assert!(literals.iter().any(|l| raw.contains(l)), "{path}: no gate literal in {raw}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 5, "{checked} findings checked");
+}
