@@ -8,6 +8,7 @@
 //!
 //! The catalogue is read-only configuration for the matcher and renderers.
 
+pub mod check;
 pub mod lint;
 pub mod literal;
 pub mod raw;
@@ -127,13 +128,7 @@ fn load_set(
         match parse_rule_with(&file, &text, eager) {
             Ok(rule) => {
                 if let Some(first) = rules.iter().find(|r| r.id == rule.id) {
-                    errors.push(RuleError {
-                        line: find_line(&text, "id:"),
-                        rule: Some(rule.id.clone()),
-                        field: Some("id".into()),
-                        message: format!("duplicate id: {} defines it too", first.source),
-                        file,
-                    });
+                    errors.push(check::duplicate_id(file, &text, &rule.id, &first.source));
                 } else {
                     rules.push(rule);
                 }
@@ -151,66 +146,9 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
 
 /// Parses one rule file; `eager` compiles its regexes now.
 pub fn parse_rule_with(file: &str, text: &str, eager: bool) -> Result<Rule, RuleError> {
-    let id = lenient_id(text);
-    let raw: raw::RawRule = serde_yaml::from_str(text).map_err(|e| {
-        let line = e.location().map(|l| l.line());
-        let message = e.to_string();
-        // serde_yaml appends " at line N column M"; the line is shown already.
-        let message = match message.find(" at line ") {
-            Some(i) if line.is_some() => message[..i].to_string(),
-            _ => message,
-        };
-        let (field, message) = split_field(&message);
-        RuleError { file: file.to_string(), line, rule: id.clone(), field, message }
-    })?;
-    let rule_id = raw.id.clone();
-    let mut rule = Rule::compile(raw, eager).map_err(|e| RuleError {
-        file: file.to_string(),
-        line: e.needle.as_deref().and_then(|n| find_line(text, n)).or_else(|| {
-            let top = e.field.split(['.', '[']).next().unwrap_or_default();
-            find_line(text, &format!("{top}:"))
-        }),
-        rule: Some(rule_id),
-        field: Some(e.field),
-        message: e.message,
-    })?;
+    let mut rule = Rule::from_checked(check::parse(file, text, &mut rule::compiler(eager))?);
     rule.source = file.to_string();
     Ok(rule)
-}
-
-/// serde_yaml reports nested errors as `path.to.field: message`.
-fn split_field(message: &str) -> (Option<String>, String) {
-    if let Some((path, rest)) = message.split_once(": ") {
-        if !path.is_empty()
-            && !path.contains(' ')
-            && path.chars().all(|c| c.is_ascii_alphanumeric() || "._[]".contains(c))
-        {
-            return (Some(path.to_string()), rest.to_string());
-        }
-    }
-    let field = ["unknown field `", "missing field `"].iter().find_map(|p| {
-        let i = message.find(p)? + p.len();
-        let rest = message.get(i..)?;
-        rest.find('`').and_then(|j| rest.get(..j)).map(str::to_string)
-    });
-    (field, message.to_string())
-}
-
-/// The `id:` of a file that may not parse as a rule, for error messages.
-fn lenient_id(text: &str) -> Option<String> {
-    text.lines().find_map(|l| {
-        let rest = l.strip_prefix("id:")?.trim();
-        let rest = rest.trim_matches(|c| c == '\'' || c == '"');
-        (!rest.is_empty()).then(|| rest.to_string())
-    })
-}
-
-/// 1-based number of the first line of `text` containing `needle`.
-fn find_line(text: &str, needle: &str) -> Option<usize> {
-    if needle.is_empty() {
-        return None;
-    }
-    text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
 }
 
 fn read_rule_file(path: &Path) -> Result<String, String> {

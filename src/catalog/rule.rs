@@ -1,22 +1,19 @@
-//! The checked, compiled form of a rule, built from a [`RawRule`] by
-//! `TryFrom`. Everything the matcher and the renderers need is validated
-//! here once, so they can trust it.
+//! The compiled form of a rule, the one the matcher and the renderers use,
+//! built from a rule `check.rs` checked: everything in it has been
+//! validated once, so its users can trust it.
 
-use super::literal::{required_literals, score};
-use super::raw::{Builder, Kind, RawCondition, RawExample, RawPattern, RawRule, Severity};
+use super::check::{self, CheckedCondition, CheckedPattern, CheckedRegex, CheckedRule};
+pub use super::check::{is_valid_id, Example, FieldError, Link, Remedy, MAX_WINDOW, REGEX_MAX_LEN};
+use super::raw::{Kind, RawRule, Severity};
 use std::collections::BTreeMap;
 use std::sync::{LazyLock, OnceLock};
 
 /// Largest compiled program a rule's regex may need.
 pub const REGEX_SIZE_LIMIT: usize = 2 * 1024 * 1024;
-/// Longest regex source accepted.
-pub const REGEX_MAX_LEN: usize = 8 * 1024;
 /// Cache of a regex's lazy DFA: matching one line at a time needs little,
 /// and the default (2 MiB per regex) would let memory grow with every rule
 /// a log hits.
 pub const DFA_CACHE: usize = 256 * 1024;
-/// Widest `near` / `unless` window.
-pub const MAX_WINDOW: usize = 200;
 
 #[derive(Debug)]
 pub struct Rule {
@@ -57,18 +54,12 @@ static NEVER: LazyLock<MetaRegex> =
     LazyLock::new(|| MetaRegex::new(r"[^\s\S]").unwrap_or_else(|e| unreachable!("{e}")));
 
 impl LazyRegex {
-    fn new(source: &str, eager: bool) -> Result<LazyRegex, String> {
-        let hir = regex_syntax::ParserBuilder::new()
-            .build()
-            .parse(source)
-            .map_err(|e| format!("regex does not compile: {}", e.to_string().replace('\n', "\n    ")))?;
-        let mut names = Vec::new();
-        capture_names_of(&hir, &mut names);
+    fn from_checked(checked: CheckedRegex<Option<MetaRegex>>) -> LazyRegex {
         let cell = OnceLock::new();
-        if eager {
-            let _ = cell.set(Some(build_regex(source)?));
+        if let Some(regex) = checked.compiled {
+            let _ = cell.set(Some(regex));
         }
-        Ok(LazyRegex { source: source.to_string(), names, cell })
+        LazyRegex { source: checked.source, names: checked.names, cell }
     }
 
     /// The compiled regex (compiled now if it was not yet); `None` only if
@@ -112,23 +103,6 @@ impl LazyRegex {
     /// The compiled regex, or one that never matches.
     pub fn or_never(&self) -> MetaRegex {
         self.get().cloned().unwrap_or_else(|| NEVER.clone())
-    }
-}
-
-fn capture_names_of(hir: &regex_syntax::hir::Hir, out: &mut Vec<String>) {
-    use regex_syntax::hir::HirKind;
-    match hir.kind() {
-        HirKind::Capture(cap) => {
-            if let Some(name) = &cap.name {
-                if !out.iter().any(|n| n.as_str() == &**name) {
-                    out.push(name.to_string());
-                }
-            }
-            capture_names_of(&cap.sub, out);
-        }
-        HirKind::Repetition(rep) => capture_names_of(&rep.sub, out),
-        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().for_each(|h| capture_names_of(h, out)),
-        _ => {}
     }
 }
 
@@ -206,6 +180,16 @@ impl Pattern {
     pub fn capture_names(&self) -> impl Iterator<Item = &str> {
         self.regexes().flat_map(|r| r.capture_names().flatten())
     }
+
+    fn from_checked(checked: CheckedPattern<Option<MetaRegex>>) -> Pattern {
+        Pattern {
+            regex: LazyRegex::from_checked(checked.regex),
+            also: checked.also.into_iter().map(LazyRegex::from_checked).collect(),
+            literals: checked.literals,
+            near: checked.near.into_iter().map(Condition::from_checked).collect(),
+            unless: checked.unless.into_iter().map(Condition::from_checked).collect(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -219,44 +203,6 @@ pub struct Condition {
     pub after: usize,
 }
 
-#[derive(Debug)]
-pub struct Remedy {
-    pub title: String,
-    pub builders: Vec<Builder>,
-    pub steps: Vec<String>,
-    pub file: Option<String>,
-    pub snippet: Option<String>,
-    pub tradeoffs: Option<String>,
-}
-
-#[derive(Debug)]
-pub struct Link {
-    pub title: String,
-    pub url: String,
-}
-
-#[derive(Debug, Default)]
-pub struct Examples {
-    pub matches: Vec<Example>,
-    pub no_match: Vec<Example>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Example {
-    /// The log text (one line, or several).
-    pub log: String,
-    pub captures: BTreeMap<String, String>,
-}
-
-/// A field-level problem found while compiling; the loader adds file and id.
-#[derive(Debug)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-    /// Text to look for in the file to report a line number.
-    pub needle: Option<String>,
-}
-
 impl Condition {
     /// The regex for one hit: the template filled in with its captures.
     pub fn resolve(&self, captures: &BTreeMap<String, String>) -> MetaRegex {
@@ -267,6 +213,21 @@ impl Condition {
         }
         build_regex(&source).unwrap_or_else(|_| self.regex.or_never())
     }
+
+    fn from_checked(checked: CheckedCondition<Option<MetaRegex>>) -> Condition {
+        Condition {
+            regex: LazyRegex::from_checked(checked.regex),
+            template: checked.template,
+            before: checked.before,
+            after: checked.after,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Examples {
+    pub matches: Vec<Example>,
+    pub no_match: Vec<Example>,
 }
 
 impl Rule {
@@ -312,118 +273,10 @@ pub fn first_paragraph(text: &str) -> String {
     out
 }
 
-pub fn is_valid_id(id: &str) -> bool {
-    let mut parts = id.split('/');
-    let ok = |s: Option<&str>| {
-        s.is_some_and(|s| {
-            !s.is_empty()
-                && !s.starts_with('-')
-                && !s.ends_with('-')
-                && !s.contains("--")
-                && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        })
-    };
-    ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
-}
-
-fn compile_regex(source: &str, field: &str, eager: bool) -> Result<LazyRegex, FieldError> {
-    let err = |message: String| FieldError {
-        field: field.to_string(),
-        message,
-        needle: Some(source.chars().take(40).collect()),
-    };
-    if source.len() > REGEX_MAX_LEN {
-        return Err(err(format!("regex is {} bytes long; the limit is {REGEX_MAX_LEN}", source.len())));
-    }
-    LazyRegex::new(source, eager).map_err(err)
-}
-
-/// The rule-level conditions every pattern shares.
-struct Shared<'a> {
-    near: &'a [RawCondition],
-    unless: &'a [RawCondition],
-}
-
-fn compile_pattern(raw: RawPattern, shared: &Shared<'_>, field: &str, eager: bool) -> Result<Pattern, FieldError> {
-    let fail = |message: &str| FieldError { field: field.to_string(), message: message.into(), needle: None };
-    let sources: Vec<(String, String)> = match (raw.regex, raw.all.is_empty()) {
-        (Some(regex), true) => vec![(regex, format!("{field}.regex"))],
-        (None, false) => raw.all.into_iter().enumerate().map(|(i, r)| (r, format!("{field}.all[{i}]"))).collect(),
-        (Some(_), false) => return Err(fail("give `regex` or `all`, not both")),
-        (None, true) => return Err(fail("give `regex` (one regex) or `all` (regexes that must all match)")),
-    };
-    let mut compiled = Vec::new();
-    for (source, f) in &sources {
-        let regex = compile_regex(source, f, eager)?;
-        let literals = regex_syntax::Parser::new().parse(source).ok().and_then(|hir| required_literals(&hir));
-        compiled.push((regex, literals));
-    }
-    // The gate is the regex with the most selective literal.
-    let gate = compiled
-        .iter()
-        .enumerate()
-        .max_by_key(|(i, (_, lits))| (lits.as_deref().map_or(0, score), std::cmp::Reverse(*i)))
-        .map_or(0, |(i, _)| i);
-    let (regex, literals) = compiled.remove(gate);
-    let also: Vec<LazyRegex> = compiled.into_iter().map(|(r, _)| r).collect();
-    let names: Vec<String> =
-        std::iter::once(&regex).chain(&also).flat_map(|r| r.capture_names().flatten()).map(str::to_string).collect();
-    // `prefix` names the list in errors: `near` for the rule's own,
-    // `patterns[2].near` for a pattern's.
-    let conditions = |list: Vec<RawCondition>, prefix: &str| -> Result<Vec<Condition>, FieldError> {
-        list.into_iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let f = format!("{prefix}[{i}]");
-                if c.before > MAX_WINDOW || c.after > MAX_WINDOW {
-                    return Err(FieldError {
-                        field: f,
-                        message: format!("`before` and `after` may be at most {MAX_WINDOW}"),
-                        needle: None,
-                    });
-                }
-                if c.before == 0 && c.after == 0 {
-                    return Err(FieldError {
-                        field: f,
-                        message: "give `before`, `after` or both: how many lines around the hit to look at".into(),
-                        needle: None,
-                    });
-                }
-                let templated = names.iter().any(|n| c.regex.contains(&format!("{{{n}}}")));
-                let mut generic = c.regex.clone();
-                for n in names.iter() {
-                    generic = generic.replace(&format!("{{{n}}}"), ".+?");
-                }
-                Ok(Condition {
-                    regex: compile_regex(&generic, &format!("{f}.regex"), eager)?,
-                    template: templated.then_some(c.regex),
-                    before: c.before,
-                    after: c.after,
-                })
-            })
-            .collect()
-    };
-    // Rule-level conditions come first, so their errors name the rule's field.
-    let mut near = conditions(shared.near.to_vec(), "near")?;
-    near.extend(conditions(raw.near, &format!("{field}.near"))?);
-    let mut unless = conditions(shared.unless.to_vec(), "unless")?;
-    unless.extend(conditions(raw.unless, &format!("{field}.unless"))?);
-    Ok(Pattern { regex, also, literals, near, unless })
-}
-
-fn example(raw: RawExample, field: &str) -> Result<Example, FieldError> {
-    let log = match (raw.line, raw.log) {
-        (Some(line), None) => line,
-        (None, Some(log)) => log,
-        _ => {
-            return Err(FieldError {
-                field: field.into(),
-                message: "give exactly one of `line` and `log`".into(),
-                needle: None,
-            })
-        }
-    };
-    Ok(Example { log, captures: raw.captures })
+/// What a checked regex is compiled to: the regex now when `eager`,
+/// otherwise nothing (it compiles on first use).
+pub fn compiler(eager: bool) -> impl FnMut(&str) -> Result<Option<MetaRegex>, String> {
+    move |source| if eager { build_regex(source).map(Some) } else { Ok(None) }
 }
 
 impl TryFrom<RawRule> for Rule {
@@ -438,72 +291,24 @@ impl Rule {
     /// Checks `raw` and builds the rule; `eager` compiles every regex now
     /// (otherwise only their syntax is checked, and they compile on use).
     pub fn compile(raw: RawRule, eager: bool) -> Result<Rule, FieldError> {
-        let fail = |field: &str, message: String| FieldError { field: field.into(), message, needle: None };
-        if !is_valid_id(&raw.id) {
-            return Err(fail(
-                "id",
-                format!("`{}` is not of the form <group>/<name> (lower case, digits and `-`)", raw.id),
-            ));
-        }
-        if raw.patterns.is_empty() {
-            return Err(fail("patterns", "give at least one pattern".into()));
-        }
-        if raw.remediation.is_empty() {
-            return Err(fail("remediation", "give at least one option".into()));
-        }
-        if raw.title.trim().is_empty() {
-            return Err(fail("title", "must not be empty".into()));
-        }
-        let shared = Shared { near: &raw.near, unless: &raw.unless };
-        let patterns = raw
-            .patterns
-            .into_iter()
-            .enumerate()
-            .map(|(i, p)| compile_pattern(p.0, &shared, &format!("patterns[{i}]"), eager))
-            .collect::<Result<Vec<_>, _>>()?;
-        for (i, r) in raw.remediation.iter().enumerate() {
-            if r.steps.is_empty() {
-                return Err(fail(&format!("remediation[{i}].steps"), "give at least one step".into()));
-            }
-        }
-        let matches = raw
-            .examples
-            .matches
-            .into_iter()
-            .enumerate()
-            .map(|(i, e)| example(e.0, &format!("examples.match[{i}]")))
-            .collect::<Result<_, _>>()?;
-        let no_match = raw
-            .examples
-            .no_match
-            .into_iter()
-            .enumerate()
-            .map(|(i, e)| example(e.0, &format!("examples.no_match[{i}]")))
-            .collect::<Result<_, _>>()?;
-        Ok(Rule {
-            id: raw.id,
-            title: raw.title.trim().to_string(),
-            severity: raw.severity,
-            kind: raw.kind,
-            patterns,
-            explains: raw.explains,
-            exit_codes: raw.exit_codes,
-            explanation: raw.explanation,
-            remediation: raw
-                .remediation
-                .into_iter()
-                .map(|r| Remedy {
-                    title: r.title,
-                    builders: r.builders,
-                    steps: r.steps,
-                    file: r.file,
-                    snippet: r.snippet,
-                    tradeoffs: r.tradeoffs,
-                })
-                .collect(),
-            links: raw.links.into_iter().map(|l| Link { title: l.title, url: l.url }).collect(),
-            examples: Examples { matches, no_match },
+        check::check(raw, &mut compiler(eager)).map(Rule::from_checked)
+    }
+
+    /// The rule `check` made (its `source` is left empty).
+    pub fn from_checked(checked: CheckedRule<Option<MetaRegex>>) -> Rule {
+        Rule {
+            id: checked.id,
+            title: checked.title,
+            severity: checked.severity,
+            kind: checked.kind,
+            patterns: checked.patterns.into_iter().map(Pattern::from_checked).collect(),
+            explains: checked.explains,
+            exit_codes: checked.exit_codes,
+            explanation: checked.explanation,
+            remediation: checked.remediation,
+            links: checked.links,
+            examples: Examples { matches: checked.matches, no_match: checked.no_match },
             source: String::new(),
-        })
+        }
     }
 }
