@@ -3,7 +3,9 @@
 //! Everything here is a pure function of the file's text: parsing, every
 //! check a rule must pass, and what the matcher needs to know about each
 //! pattern (its regexes' capture names, its required literals, which regex
-//! of an `all:` pattern gates it).
+//! of an `all:` pattern gates it). `build.rs` includes this file (with
+//! `raw.rs`, `literal.rs` and `error.rs`) to check the embedded rules and
+//! compile them into the binary; at run time it reads `--rules` files.
 //!
 //! Regexes are not compiled here: the caller passes `compile`, which is
 //! called on each regex right after its syntax is checked, in file order,

@@ -6,9 +6,14 @@
 //! a [`RuleError`] naming the file, the line where it can be found, the rule
 //! id and the field, and all of them are reported at once.
 //!
+//! Both go through the same checks (`check.rs`): the embedded files when
+//! the binary is built, which then holds them as statics (`embedded.rs`),
+//! so start-up parses no YAML; `--rules` files when they are loaded.
+//!
 //! The catalogue is read-only configuration for the matcher and renderers.
 
 pub mod check;
+pub mod embedded;
 pub mod lint;
 pub mod literal;
 pub mod raw;
@@ -20,10 +25,6 @@ pub use rule::{Condition, Example, Link, Pattern, Remedy, Rule};
 use crate::error::{describe_io, Error, RuleError};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-
-mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
-}
 
 /// Largest rule file read.
 const MAX_RULE_FILE: u64 = 1024 * 1024;
@@ -41,14 +42,11 @@ impl Catalog {
     /// The embedded rules plus every rule under `dirs`.
     pub fn load(dirs: &[PathBuf]) -> Result<Catalog, Error> {
         let mut errors = Vec::new();
-        // Embedded rules are checked by the test suite: their regexes
-        // compile on first use. Rules from directories compile now, so
-        // their errors are reported before any log is read.
-        let mut rules = load_set(
-            embedded::EMBEDDED_RULES.iter().map(|(path, text)| (format!("rules/{path}"), Ok(text.to_string()))),
-            &mut errors,
-            false,
-        );
+        // Embedded rules were checked when the binary was built, and their
+        // regexes by the test suite: they compile on first use. Rules from
+        // directories compile now, so their errors are reported before any
+        // log is read.
+        let mut rules: Vec<Rule> = embedded::RULES.iter().map(Rule::from_embedded).collect();
         let mut user_files = Vec::new();
         for dir in dirs {
             if !dir.is_dir() {
@@ -66,7 +64,6 @@ impl Catalog {
                 (name, read_rule_file(&p))
             }),
             &mut errors,
-            true,
         );
         if !errors.is_empty() {
             return Err(Error::Rules(errors));
@@ -87,10 +84,11 @@ impl Catalog {
     }
 
     /// Frees the rules' examples, which a diagnosis never reads (they are
-    /// a third of the catalogue's text).
+    /// a third of the catalogue's text; an embedded rule's are not made
+    /// until read).
     pub fn drop_examples(&mut self) {
         for rule in &mut self.rules {
-            rule.examples = rule::Examples::default();
+            rule.examples = rule::LazyExamples::default();
         }
     }
 
@@ -109,13 +107,9 @@ impl Catalog {
     }
 }
 
-/// Parses one set of files (embedded, or all user directories), reporting
-/// duplicate ids within the set.
-fn load_set(
-    files: impl Iterator<Item = (String, Result<String, String>)>,
-    errors: &mut Vec<RuleError>,
-    eager: bool,
-) -> Vec<Rule> {
+/// Parses and compiles the files of all user directories, reporting
+/// duplicate ids among them.
+fn load_set(files: impl Iterator<Item = (String, Result<String, String>)>, errors: &mut Vec<RuleError>) -> Vec<Rule> {
     let mut rules: Vec<Rule> = Vec::new();
     for (file, text) in files {
         let text = match text {
@@ -125,7 +119,7 @@ fn load_set(
                 continue;
             }
         };
-        match parse_rule_with(&file, &text, eager) {
+        match parse_rule(&file, &text) {
             Ok(rule) => {
                 if let Some(first) = rules.iter().find(|r| r.id == rule.id) {
                     errors.push(check::duplicate_id(file, &text, &rule.id, &first.source));
@@ -196,6 +190,31 @@ mod tests {
     fn the_embedded_catalogue_loads() {
         let catalog = Catalog::load(&[]).unwrap_or_else(|e| panic!("{e}"));
         assert!(catalog.get("python/externally-managed-environment").is_some());
+    }
+
+    /// The statics `build.rs` wrote hold exactly what loading the YAML files
+    /// as `--rules` files gives, field for field, and every embedded regex
+    /// compiles within the limits.
+    #[test]
+    fn the_compiled_catalogue_is_what_its_files_say() {
+        assert_eq!(embedded::SOURCES.len(), embedded::RULES.len());
+        let mut errors = Vec::new();
+        for ((file, text), compiled) in embedded::SOURCES.iter().zip(embedded::RULES) {
+            if let Err(e) = parse_rule(file, text) {
+                errors.push(e.to_string());
+                continue;
+            }
+            let parsed = parse_rule_with(file, text, false).unwrap_or_else(|e| panic!("{e}"));
+            let loaded = Rule::from_embedded(compiled);
+            assert_eq!(format!("{loaded:#?}"), format!("{parsed:#?}"), "{file}");
+        }
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+        let on_disk = {
+            let mut files = Vec::new();
+            walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("rules"), 0, &mut files);
+            files.len()
+        };
+        assert_eq!(on_disk, embedded::RULES.len(), "every file under rules/ is embedded");
     }
 
     #[test]

@@ -1,11 +1,17 @@
-//! The compiled form of a rule, the one the matcher and the renderers use,
-//! built from a rule `check.rs` checked: everything in it has been
-//! validated once, so its users can trust it.
+//! The compiled form of a rule, the one the matcher and the renderers use.
+//! It is built from a checked rule (`check.rs`, for `--rules` files and
+//! [`RawRule`]s) or from the embedded catalogue's statics (`embedded.rs`,
+//! checked by the same code at build time). Either way everything in it has
+//! been validated once, so its users can trust it.
 
 use super::check::{self, CheckedCondition, CheckedPattern, CheckedRegex, CheckedRule};
 pub use super::check::{is_valid_id, Example, FieldError, Link, Remedy, MAX_WINDOW, REGEX_MAX_LEN};
+use super::embedded;
 use super::raw::{Kind, RawRule, Severity};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Deref;
 use std::sync::{LazyLock, OnceLock};
 
 /// Largest compiled program a rule's regex may need.
@@ -27,7 +33,7 @@ pub struct Rule {
     pub explanation: String,
     pub remediation: Vec<Remedy>,
     pub links: Vec<Link>,
-    pub examples: Examples,
+    pub examples: LazyExamples,
     /// Where the rule came from, as the user would name it.
     pub source: String,
 }
@@ -43,9 +49,31 @@ pub struct Rule {
 /// rule hits, and those engines cost memory for every rule a log hits.
 #[derive(Debug)]
 pub struct LazyRegex {
-    source: String,
-    names: Vec<String>,
+    source: Cow<'static, str>,
+    names: Names,
     cell: OnceLock<Option<MetaRegex>>,
+}
+
+/// A regex's capture names: the embedded catalogue's, or a file's.
+enum Names {
+    Embedded(&'static [&'static str]),
+    Owned(Vec<String>),
+}
+
+impl Names {
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        let (embedded, owned): (&[&str], &[String]) = match self {
+            Names::Embedded(names) => (names, &[]),
+            Names::Owned(names) => (&[], names),
+        };
+        embedded.iter().copied().chain(owned.iter().map(String::as_str))
+    }
+}
+
+impl fmt::Debug for Names {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 pub type MetaRegex = regex_automata::meta::Regex;
@@ -59,7 +87,11 @@ impl LazyRegex {
         if let Some(regex) = checked.compiled {
             let _ = cell.set(Some(regex));
         }
-        LazyRegex { source: checked.source, names: checked.names, cell }
+        LazyRegex { source: Cow::Owned(checked.source), names: Names::Owned(checked.names), cell }
+    }
+
+    fn from_embedded(regex: &'static embedded::Regex) -> LazyRegex {
+        LazyRegex { source: Cow::Borrowed(regex.source), names: Names::Embedded(regex.names), cell: OnceLock::new() }
     }
 
     /// The compiled regex (compiled now if it was not yet); `None` only if
@@ -85,10 +117,10 @@ impl LazyRegex {
             return None;
         }
         let mut out = BTreeMap::new();
-        for name in &self.names {
+        for name in self.names.iter() {
             if let Some(span) = caps.get_group_by_name(name) {
                 if let Some(value) = text.get(span.start..span.end) {
-                    out.insert(name.clone(), value.to_string());
+                    out.insert(name.to_string(), value.to_string());
                 }
             }
         }
@@ -97,7 +129,7 @@ impl LazyRegex {
 
     /// Names of the capture groups, without compiling.
     pub fn capture_names(&self) -> impl Iterator<Item = Option<&str>> {
-        self.names.iter().map(|n| Some(n.as_str()))
+        self.names.iter().map(Some)
     }
 
     /// The compiled regex, or one that never matches.
@@ -190,6 +222,16 @@ impl Pattern {
             unless: checked.unless.into_iter().map(Condition::from_checked).collect(),
         }
     }
+
+    fn from_embedded(pattern: &'static embedded::Pattern) -> Pattern {
+        Pattern {
+            regex: LazyRegex::from_embedded(&pattern.regex),
+            also: pattern.also.iter().map(LazyRegex::from_embedded).collect(),
+            literals: pattern.literals.map(|set| set.iter().map(|l| l.to_vec()).collect()),
+            near: pattern.near.iter().map(Condition::from_embedded).collect(),
+            unless: pattern.unless.iter().map(Condition::from_embedded).collect(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -222,12 +264,61 @@ impl Condition {
             after: checked.after,
         }
     }
+
+    fn from_embedded(condition: &'static embedded::Condition) -> Condition {
+        Condition {
+            regex: LazyRegex::from_embedded(&condition.regex),
+            template: condition.template.map(str::to_string),
+            before: condition.before,
+            after: condition.after,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
 pub struct Examples {
     pub matches: Vec<Example>,
     pub no_match: Vec<Example>,
+}
+
+/// A rule's examples, which only `rules test`, `explain` and `site` read
+/// (they are a third of the catalogue's text). It dereferences to
+/// [`Examples`]; an embedded rule's are made from the statics on first use.
+#[derive(Default)]
+pub struct LazyExamples {
+    embedded: Option<&'static embedded::Examples>,
+    cell: OnceLock<Examples>,
+}
+
+impl From<Examples> for LazyExamples {
+    fn from(examples: Examples) -> Self {
+        LazyExamples { embedded: None, cell: OnceLock::from(examples) }
+    }
+}
+
+impl Deref for LazyExamples {
+    type Target = Examples;
+
+    fn deref(&self) -> &Examples {
+        self.cell.get_or_init(|| {
+            let owned = |list: &[embedded::Example]| -> Vec<Example> {
+                list.iter()
+                    .map(|e| Example {
+                        log: e.log.to_string(),
+                        captures: e.captures.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                    })
+                    .collect()
+            };
+            self.embedded
+                .map_or_else(Examples::default, |e| Examples { matches: owned(e.matches), no_match: owned(e.no_match) })
+        })
+    }
+}
+
+impl fmt::Debug for LazyExamples {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
 }
 
 impl Rule {
@@ -307,8 +398,38 @@ impl Rule {
             explanation: checked.explanation,
             remediation: checked.remediation,
             links: checked.links,
-            examples: Examples { matches: checked.matches, no_match: checked.no_match },
+            examples: Examples { matches: checked.matches, no_match: checked.no_match }.into(),
             source: String::new(),
+        }
+    }
+
+    /// An embedded rule, whose examples are only made when read.
+    pub fn from_embedded(rule: &'static embedded::Rule) -> Rule {
+        let text = |s: Option<&str>| s.map(str::to_string);
+        Rule {
+            id: rule.id.to_string(),
+            title: rule.title.to_string(),
+            severity: rule.severity,
+            kind: rule.kind,
+            patterns: rule.patterns.iter().map(Pattern::from_embedded).collect(),
+            explains: rule.explains.iter().map(|s| s.to_string()).collect(),
+            exit_codes: rule.exit_codes.to_vec(),
+            explanation: rule.explanation.to_string(),
+            remediation: rule
+                .remediation
+                .iter()
+                .map(|r| Remedy {
+                    title: r.title.to_string(),
+                    builders: r.builders.to_vec(),
+                    steps: r.steps.iter().map(|s| s.to_string()).collect(),
+                    file: text(r.file),
+                    snippet: text(r.snippet),
+                    tradeoffs: text(r.tradeoffs),
+                })
+                .collect(),
+            links: rule.links.iter().map(|l| Link { title: l.title.to_string(), url: l.url.to_string() }).collect(),
+            examples: LazyExamples { embedded: Some(&rule.examples), cell: OnceLock::new() },
+            source: rule.source.to_string(),
         }
     }
 }
