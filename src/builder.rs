@@ -2,9 +2,7 @@
 //! files and JSON), their name as shown, and whether rules give fixes for
 //! them (a remediation option's `builders:`).
 
-use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::borrow::Cow;
 
 /// A builder that produced a log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -21,15 +19,18 @@ pub enum Builder {
     Unknown,
 }
 
-struct Entry {
+/// One builder's row in [`TABLE`].
+pub struct Entry {
     builder: Builder,
-    id: &'static str,
+    /// The id, as rule files and JSON spell it.
+    pub id: &'static str,
     label: &'static str,
     /// Rules give fixes for this builder.
     fixes: bool,
 }
 
-const TABLE: &[Entry] = &[
+/// Every builder: the one list the rest of the program reads.
+pub const TABLE: &[Entry] = &[
     Entry { builder: Builder::Nixpacks, id: "nixpacks", label: "Nixpacks", fixes: true },
     Entry { builder: Builder::Railpack, id: "railpack", label: "Railpack", fixes: true },
     Entry { builder: Builder::Dockerfile, id: "dockerfile", label: "Dockerfile", fixes: true },
@@ -79,16 +80,5 @@ impl<'de> Deserialize<'de> for Builder {
             let expected: Vec<String> = Builder::with_fixes().map(|b| format!("`{}`", b.as_str())).collect();
             serde::de::Error::custom(format!("unknown variant `{id}`, expected one of {}", expected.join(", ")))
         })
-    }
-}
-
-impl JsonSchema for Builder {
-    fn schema_name() -> Cow<'static, str> {
-        "Builder".into()
-    }
-
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let ids: Vec<&str> = TABLE.iter().map(|e| e.id).collect();
-        schemars::json_schema!({ "type": "string", "enum": ids })
     }
 }

@@ -6,8 +6,14 @@
 //! a [`RuleError`] naming the file, the line where it can be found, the rule
 //! id and the field, and all of them are reported at once.
 //!
+//! Both go through the same checks (`check.rs`): the embedded files when
+//! the binary is built, which then holds them as statics (`embedded.rs`),
+//! so start-up parses no YAML; `--rules` files when they are loaded.
+//!
 //! The catalogue is read-only configuration for the matcher and renderers.
 
+pub mod check;
+pub mod embedded;
 pub mod lint;
 pub mod literal;
 pub mod raw;
@@ -19,10 +25,6 @@ pub use rule::{Condition, Example, Link, Pattern, Remedy, Rule};
 use crate::error::{describe_io, Error, RuleError};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-
-mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
-}
 
 /// Largest rule file read.
 const MAX_RULE_FILE: u64 = 1024 * 1024;
@@ -40,14 +42,11 @@ impl Catalog {
     /// The embedded rules plus every rule under `dirs`.
     pub fn load(dirs: &[PathBuf]) -> Result<Catalog, Error> {
         let mut errors = Vec::new();
-        // Embedded rules are checked by the test suite: their regexes
-        // compile on first use. Rules from directories compile now, so
-        // their errors are reported before any log is read.
-        let mut rules = load_set(
-            embedded::EMBEDDED_RULES.iter().map(|(path, text)| (format!("rules/{path}"), Ok(text.to_string()))),
-            &mut errors,
-            false,
-        );
+        // Embedded rules were checked when the binary was built, and their
+        // regexes by the test suite: they compile on first use. Rules from
+        // directories compile now, so their errors are reported before any
+        // log is read.
+        let mut rules: Vec<Rule> = embedded::RULES.iter().map(Rule::from_embedded).collect();
         let mut user_files = Vec::new();
         for dir in dirs {
             if !dir.is_dir() {
@@ -65,7 +64,6 @@ impl Catalog {
                 (name, read_rule_file(&p))
             }),
             &mut errors,
-            true,
         );
         if !errors.is_empty() {
             return Err(Error::Rules(errors));
@@ -86,10 +84,11 @@ impl Catalog {
     }
 
     /// Frees the rules' examples, which a diagnosis never reads (they are
-    /// a third of the catalogue's text).
+    /// a third of the catalogue's text; an embedded rule's are not made
+    /// until read).
     pub fn drop_examples(&mut self) {
         for rule in &mut self.rules {
-            rule.examples = rule::Examples::default();
+            rule.examples = rule::LazyExamples::default();
         }
     }
 
@@ -123,13 +122,9 @@ impl Catalog {
     }
 }
 
-/// Parses one set of files (embedded, or all user directories), reporting
-/// duplicate ids within the set.
-fn load_set(
-    files: impl Iterator<Item = (String, Result<String, String>)>,
-    errors: &mut Vec<RuleError>,
-    eager: bool,
-) -> Vec<Rule> {
+/// Parses and compiles the files of all user directories, reporting
+/// duplicate ids among them.
+fn load_set(files: impl Iterator<Item = (String, Result<String, String>)>, errors: &mut Vec<RuleError>) -> Vec<Rule> {
     let mut rules: Vec<Rule> = Vec::new();
     for (file, text) in files {
         let text = match text {
@@ -139,16 +134,10 @@ fn load_set(
                 continue;
             }
         };
-        match parse_rule_with(&file, &text, eager) {
+        match parse_rule(&file, &text) {
             Ok(rule) => {
                 if let Some(first) = rules.iter().find(|r| r.id == rule.id) {
-                    errors.push(RuleError {
-                        line: find_line(&text, "id:"),
-                        rule: Some(rule.id.clone()),
-                        field: Some("id".into()),
-                        message: format!("duplicate id: {} defines it too", first.source),
-                        file,
-                    });
+                    errors.push(check::duplicate_id(file, &text, &rule.id, &first.source));
                 } else {
                     rules.push(rule);
                 }
@@ -166,66 +155,9 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
 
 /// Parses one rule file; `eager` compiles its regexes now.
 pub fn parse_rule_with(file: &str, text: &str, eager: bool) -> Result<Rule, RuleError> {
-    let id = lenient_id(text);
-    let raw: raw::RawRule = serde_yaml::from_str(text).map_err(|e| {
-        let line = e.location().map(|l| l.line());
-        let message = e.to_string();
-        // serde_yaml appends " at line N column M"; the line is shown already.
-        let message = match message.find(" at line ") {
-            Some(i) if line.is_some() => message[..i].to_string(),
-            _ => message,
-        };
-        let (field, message) = split_field(&message);
-        RuleError { file: file.to_string(), line, rule: id.clone(), field, message }
-    })?;
-    let rule_id = raw.id.clone();
-    let mut rule = Rule::compile(raw, eager).map_err(|e| RuleError {
-        file: file.to_string(),
-        line: e.needle.as_deref().and_then(|n| find_line(text, n)).or_else(|| {
-            let top = e.field.split(['.', '[']).next().unwrap_or_default();
-            find_line(text, &format!("{top}:"))
-        }),
-        rule: Some(rule_id),
-        field: Some(e.field),
-        message: e.message,
-    })?;
+    let mut rule = Rule::from_checked(check::parse(file, text, &mut rule::compiler(eager))?);
     rule.source = file.to_string();
     Ok(rule)
-}
-
-/// serde_yaml reports nested errors as `path.to.field: message`.
-fn split_field(message: &str) -> (Option<String>, String) {
-    if let Some((path, rest)) = message.split_once(": ") {
-        if !path.is_empty()
-            && !path.contains(' ')
-            && path.chars().all(|c| c.is_ascii_alphanumeric() || "._[]".contains(c))
-        {
-            return (Some(path.to_string()), rest.to_string());
-        }
-    }
-    let field = ["unknown field `", "missing field `"].iter().find_map(|p| {
-        let i = message.find(p)? + p.len();
-        let rest = message.get(i..)?;
-        rest.find('`').and_then(|j| rest.get(..j)).map(str::to_string)
-    });
-    (field, message.to_string())
-}
-
-/// The `id:` of a file that may not parse as a rule, for error messages.
-fn lenient_id(text: &str) -> Option<String> {
-    text.lines().find_map(|l| {
-        let rest = l.strip_prefix("id:")?.trim();
-        let rest = rest.trim_matches(|c| c == '\'' || c == '"');
-        (!rest.is_empty()).then(|| rest.to_string())
-    })
-}
-
-/// 1-based number of the first line of `text` containing `needle`.
-fn find_line(text: &str, needle: &str) -> Option<usize> {
-    if needle.is_empty() {
-        return None;
-    }
-    text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
 }
 
 fn read_rule_file(path: &Path) -> Result<String, String> {
@@ -307,6 +239,31 @@ mod tests {
     fn the_embedded_catalogue_loads() {
         let catalog = Catalog::load(&[]).unwrap_or_else(|e| panic!("{e}"));
         assert!(catalog.get("python/externally-managed-environment").is_some());
+    }
+
+    /// The statics `build.rs` wrote hold exactly what loading the YAML files
+    /// as `--rules` files gives, field for field, and every embedded regex
+    /// compiles within the limits.
+    #[test]
+    fn the_compiled_catalogue_is_what_its_files_say() {
+        assert_eq!(embedded::SOURCES.len(), embedded::RULES.len());
+        let mut errors = Vec::new();
+        for ((file, text), compiled) in embedded::SOURCES.iter().zip(embedded::RULES) {
+            if let Err(e) = parse_rule(file, text) {
+                errors.push(e.to_string());
+                continue;
+            }
+            let parsed = parse_rule_with(file, text, false).unwrap_or_else(|e| panic!("{e}"));
+            let loaded = Rule::from_embedded(compiled);
+            assert_eq!(format!("{loaded:#?}"), format!("{parsed:#?}"), "{file}");
+        }
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+        let on_disk = {
+            let mut files = Vec::new();
+            walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("rules"), 0, &mut files);
+            files.len()
+        };
+        assert_eq!(on_disk, embedded::RULES.len(), "every file under rules/ is embedded");
     }
 
     #[test]

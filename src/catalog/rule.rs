@@ -1,22 +1,25 @@
-//! The checked, compiled form of a rule, built from a [`RawRule`] by
-//! `TryFrom`. Everything the matcher and the renderers need is validated
-//! here once, so they can trust it.
+//! The compiled form of a rule, the one the matcher and the renderers use.
+//! It is built from a checked rule (`check.rs`, for `--rules` files and
+//! [`RawRule`]s) or from the embedded catalogue's statics (`embedded.rs`,
+//! checked by the same code at build time). Either way everything in it has
+//! been validated once, so its users can trust it.
 
-use super::literal::{required_literals, score};
-use super::raw::{Builder, Kind, RawCondition, RawExample, RawPattern, RawRule, Severity};
+use super::check::{self, CheckedCondition, CheckedPattern, CheckedRegex, CheckedRule};
+pub use super::check::{is_valid_id, Example, FieldError, Link, Remedy, MAX_WINDOW, REGEX_MAX_LEN};
+use super::embedded;
+use super::raw::{Kind, RawRule, Severity};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Deref;
 use std::sync::{LazyLock, OnceLock};
 
 /// Largest compiled program a rule's regex may need.
 pub const REGEX_SIZE_LIMIT: usize = 2 * 1024 * 1024;
-/// Longest regex source accepted.
-pub const REGEX_MAX_LEN: usize = 8 * 1024;
 /// Cache of a regex's lazy DFA: matching one line at a time needs little,
 /// and the default (2 MiB per regex) would let memory grow with every rule
 /// a log hits.
 pub const DFA_CACHE: usize = 256 * 1024;
-/// Widest `near` / `unless` window.
-pub const MAX_WINDOW: usize = 200;
 
 #[derive(Debug)]
 pub struct Rule {
@@ -30,7 +33,7 @@ pub struct Rule {
     pub explanation: String,
     pub remediation: Vec<Remedy>,
     pub links: Vec<Link>,
-    pub examples: Examples,
+    pub examples: LazyExamples,
     /// Where the rule came from, as the user would name it.
     pub source: String,
 }
@@ -46,9 +49,31 @@ pub struct Rule {
 /// rule hits, and those engines cost memory for every rule a log hits.
 #[derive(Debug)]
 pub struct LazyRegex {
-    source: String,
-    names: Vec<String>,
+    source: Cow<'static, str>,
+    names: Names,
     cell: OnceLock<Option<MetaRegex>>,
+}
+
+/// A regex's capture names: the embedded catalogue's, or a file's.
+enum Names {
+    Embedded(&'static [&'static str]),
+    Owned(Vec<String>),
+}
+
+impl Names {
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        let (embedded, owned): (&[&str], &[String]) = match self {
+            Names::Embedded(names) => (names, &[]),
+            Names::Owned(names) => (&[], names),
+        };
+        embedded.iter().copied().chain(owned.iter().map(String::as_str))
+    }
+}
+
+impl fmt::Debug for Names {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 pub type MetaRegex = regex_automata::meta::Regex;
@@ -57,18 +82,16 @@ static NEVER: LazyLock<MetaRegex> =
     LazyLock::new(|| MetaRegex::new(r"[^\s\S]").unwrap_or_else(|e| unreachable!("{e}")));
 
 impl LazyRegex {
-    fn new(source: &str, eager: bool) -> Result<LazyRegex, String> {
-        let hir = regex_syntax::ParserBuilder::new()
-            .build()
-            .parse(source)
-            .map_err(|e| format!("regex does not compile: {}", e.to_string().replace('\n', "\n    ")))?;
-        let mut names = Vec::new();
-        capture_names_of(&hir, &mut names);
+    fn from_checked(checked: CheckedRegex<Option<MetaRegex>>) -> LazyRegex {
         let cell = OnceLock::new();
-        if eager {
-            let _ = cell.set(Some(build_regex(source)?));
+        if let Some(regex) = checked.compiled {
+            let _ = cell.set(Some(regex));
         }
-        Ok(LazyRegex { source: source.to_string(), names, cell })
+        LazyRegex { source: Cow::Owned(checked.source), names: Names::Owned(checked.names), cell }
+    }
+
+    fn from_embedded(regex: &'static embedded::Regex) -> LazyRegex {
+        LazyRegex { source: Cow::Borrowed(regex.source), names: Names::Embedded(regex.names), cell: OnceLock::new() }
     }
 
     /// The compiled regex (compiled now if it was not yet); `None` only if
@@ -94,10 +117,10 @@ impl LazyRegex {
             return None;
         }
         let mut out = BTreeMap::new();
-        for name in &self.names {
+        for name in self.names.iter() {
             if let Some(span) = caps.get_group_by_name(name) {
                 if let Some(value) = text.get(span.start..span.end) {
-                    out.insert(name.clone(), value.to_string());
+                    out.insert(name.to_string(), value.to_string());
                 }
             }
         }
@@ -106,29 +129,12 @@ impl LazyRegex {
 
     /// Names of the capture groups, without compiling.
     pub fn capture_names(&self) -> impl Iterator<Item = Option<&str>> {
-        self.names.iter().map(|n| Some(n.as_str()))
+        self.names.iter().map(Some)
     }
 
     /// The compiled regex, or one that never matches.
     pub fn or_never(&self) -> MetaRegex {
         self.get().cloned().unwrap_or_else(|| NEVER.clone())
-    }
-}
-
-fn capture_names_of(hir: &regex_syntax::hir::Hir, out: &mut Vec<String>) {
-    use regex_syntax::hir::HirKind;
-    match hir.kind() {
-        HirKind::Capture(cap) => {
-            if let Some(name) = &cap.name {
-                if !out.iter().any(|n| n.as_str() == &**name) {
-                    out.push(name.to_string());
-                }
-            }
-            capture_names_of(&cap.sub, out);
-        }
-        HirKind::Repetition(rep) => capture_names_of(&rep.sub, out),
-        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().for_each(|h| capture_names_of(h, out)),
-        _ => {}
     }
 }
 
@@ -206,6 +212,26 @@ impl Pattern {
     pub fn capture_names(&self) -> impl Iterator<Item = &str> {
         self.regexes().flat_map(|r| r.capture_names().flatten())
     }
+
+    fn from_checked(checked: CheckedPattern<Option<MetaRegex>>) -> Pattern {
+        Pattern {
+            regex: LazyRegex::from_checked(checked.regex),
+            also: checked.also.into_iter().map(LazyRegex::from_checked).collect(),
+            literals: checked.literals,
+            near: checked.near.into_iter().map(Condition::from_checked).collect(),
+            unless: checked.unless.into_iter().map(Condition::from_checked).collect(),
+        }
+    }
+
+    fn from_embedded(pattern: &'static embedded::Pattern) -> Pattern {
+        Pattern {
+            regex: LazyRegex::from_embedded(&pattern.regex),
+            also: pattern.also.iter().map(LazyRegex::from_embedded).collect(),
+            literals: pattern.literals.map(|set| set.iter().map(|l| l.to_vec()).collect()),
+            near: pattern.near.iter().map(Condition::from_embedded).collect(),
+            unless: pattern.unless.iter().map(Condition::from_embedded).collect(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -219,44 +245,6 @@ pub struct Condition {
     pub after: usize,
 }
 
-#[derive(Debug)]
-pub struct Remedy {
-    pub title: String,
-    pub builders: Vec<Builder>,
-    pub steps: Vec<String>,
-    pub file: Option<String>,
-    pub snippet: Option<String>,
-    pub tradeoffs: Option<String>,
-}
-
-#[derive(Debug)]
-pub struct Link {
-    pub title: String,
-    pub url: String,
-}
-
-#[derive(Debug, Default)]
-pub struct Examples {
-    pub matches: Vec<Example>,
-    pub no_match: Vec<Example>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Example {
-    /// The log text (one line, or several).
-    pub log: String,
-    pub captures: BTreeMap<String, String>,
-}
-
-/// A field-level problem found while compiling; the loader adds file and id.
-#[derive(Debug)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-    /// Text to look for in the file to report a line number.
-    pub needle: Option<String>,
-}
-
 impl Condition {
     /// The regex for one hit: the template filled in with its captures.
     pub fn resolve(&self, captures: &BTreeMap<String, String>) -> MetaRegex {
@@ -266,6 +254,70 @@ impl Condition {
             source = source.replace(&format!("{{{name}}}"), &regex::escape(value));
         }
         build_regex(&source).unwrap_or_else(|_| self.regex.or_never())
+    }
+
+    fn from_checked(checked: CheckedCondition<Option<MetaRegex>>) -> Condition {
+        Condition {
+            regex: LazyRegex::from_checked(checked.regex),
+            template: checked.template,
+            before: checked.before,
+            after: checked.after,
+        }
+    }
+
+    fn from_embedded(condition: &'static embedded::Condition) -> Condition {
+        Condition {
+            regex: LazyRegex::from_embedded(&condition.regex),
+            template: condition.template.map(str::to_string),
+            before: condition.before,
+            after: condition.after,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Examples {
+    pub matches: Vec<Example>,
+    pub no_match: Vec<Example>,
+}
+
+/// A rule's examples, which only `rules test`, `explain` and `site` read
+/// (they are a third of the catalogue's text). It dereferences to
+/// [`Examples`]; an embedded rule's are made from the statics on first use.
+#[derive(Default)]
+pub struct LazyExamples {
+    embedded: Option<&'static embedded::Examples>,
+    cell: OnceLock<Examples>,
+}
+
+impl From<Examples> for LazyExamples {
+    fn from(examples: Examples) -> Self {
+        LazyExamples { embedded: None, cell: OnceLock::from(examples) }
+    }
+}
+
+impl Deref for LazyExamples {
+    type Target = Examples;
+
+    fn deref(&self) -> &Examples {
+        self.cell.get_or_init(|| {
+            let owned = |list: &[embedded::Example]| -> Vec<Example> {
+                list.iter()
+                    .map(|e| Example {
+                        log: e.log.to_string(),
+                        captures: e.captures.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                    })
+                    .collect()
+            };
+            self.embedded
+                .map_or_else(Examples::default, |e| Examples { matches: owned(e.matches), no_match: owned(e.no_match) })
+        })
+    }
+}
+
+impl fmt::Debug for LazyExamples {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
     }
 }
 
@@ -312,118 +364,10 @@ pub fn first_paragraph(text: &str) -> String {
     out
 }
 
-pub fn is_valid_id(id: &str) -> bool {
-    let mut parts = id.split('/');
-    let ok = |s: Option<&str>| {
-        s.is_some_and(|s| {
-            !s.is_empty()
-                && !s.starts_with('-')
-                && !s.ends_with('-')
-                && !s.contains("--")
-                && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        })
-    };
-    ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
-}
-
-fn compile_regex(source: &str, field: &str, eager: bool) -> Result<LazyRegex, FieldError> {
-    let err = |message: String| FieldError {
-        field: field.to_string(),
-        message,
-        needle: Some(source.chars().take(40).collect()),
-    };
-    if source.len() > REGEX_MAX_LEN {
-        return Err(err(format!("regex is {} bytes long; the limit is {REGEX_MAX_LEN}", source.len())));
-    }
-    LazyRegex::new(source, eager).map_err(err)
-}
-
-/// The rule-level conditions every pattern shares.
-struct Shared<'a> {
-    near: &'a [RawCondition],
-    unless: &'a [RawCondition],
-}
-
-fn compile_pattern(raw: RawPattern, shared: &Shared<'_>, field: &str, eager: bool) -> Result<Pattern, FieldError> {
-    let fail = |message: &str| FieldError { field: field.to_string(), message: message.into(), needle: None };
-    let sources: Vec<(String, String)> = match (raw.regex, raw.all.is_empty()) {
-        (Some(regex), true) => vec![(regex, format!("{field}.regex"))],
-        (None, false) => raw.all.into_iter().enumerate().map(|(i, r)| (r, format!("{field}.all[{i}]"))).collect(),
-        (Some(_), false) => return Err(fail("give `regex` or `all`, not both")),
-        (None, true) => return Err(fail("give `regex` (one regex) or `all` (regexes that must all match)")),
-    };
-    let mut compiled = Vec::new();
-    for (source, f) in &sources {
-        let regex = compile_regex(source, f, eager)?;
-        let literals = regex_syntax::Parser::new().parse(source).ok().and_then(|hir| required_literals(&hir));
-        compiled.push((regex, literals));
-    }
-    // The gate is the regex with the most selective literal.
-    let gate = compiled
-        .iter()
-        .enumerate()
-        .max_by_key(|(i, (_, lits))| (lits.as_deref().map_or(0, score), std::cmp::Reverse(*i)))
-        .map_or(0, |(i, _)| i);
-    let (regex, literals) = compiled.remove(gate);
-    let also: Vec<LazyRegex> = compiled.into_iter().map(|(r, _)| r).collect();
-    let names: Vec<String> =
-        std::iter::once(&regex).chain(&also).flat_map(|r| r.capture_names().flatten()).map(str::to_string).collect();
-    // `prefix` names the list in errors: `near` for the rule's own,
-    // `patterns[2].near` for a pattern's.
-    let conditions = |list: Vec<RawCondition>, prefix: &str| -> Result<Vec<Condition>, FieldError> {
-        list.into_iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let f = format!("{prefix}[{i}]");
-                if c.before > MAX_WINDOW || c.after > MAX_WINDOW {
-                    return Err(FieldError {
-                        field: f,
-                        message: format!("`before` and `after` may be at most {MAX_WINDOW}"),
-                        needle: None,
-                    });
-                }
-                if c.before == 0 && c.after == 0 {
-                    return Err(FieldError {
-                        field: f,
-                        message: "give `before`, `after` or both: how many lines around the hit to look at".into(),
-                        needle: None,
-                    });
-                }
-                let templated = names.iter().any(|n| c.regex.contains(&format!("{{{n}}}")));
-                let mut generic = c.regex.clone();
-                for n in names.iter() {
-                    generic = generic.replace(&format!("{{{n}}}"), ".+?");
-                }
-                Ok(Condition {
-                    regex: compile_regex(&generic, &format!("{f}.regex"), eager)?,
-                    template: templated.then_some(c.regex),
-                    before: c.before,
-                    after: c.after,
-                })
-            })
-            .collect()
-    };
-    // Rule-level conditions come first, so their errors name the rule's field.
-    let mut near = conditions(shared.near.to_vec(), "near")?;
-    near.extend(conditions(raw.near, &format!("{field}.near"))?);
-    let mut unless = conditions(shared.unless.to_vec(), "unless")?;
-    unless.extend(conditions(raw.unless, &format!("{field}.unless"))?);
-    Ok(Pattern { regex, also, literals, near, unless })
-}
-
-fn example(raw: RawExample, field: &str) -> Result<Example, FieldError> {
-    let log = match (raw.line, raw.log) {
-        (Some(line), None) => line,
-        (None, Some(log)) => log,
-        _ => {
-            return Err(FieldError {
-                field: field.into(),
-                message: "give exactly one of `line` and `log`".into(),
-                needle: None,
-            })
-        }
-    };
-    Ok(Example { log, captures: raw.captures })
+/// What a checked regex is compiled to: the regex now when `eager`,
+/// otherwise nothing (it compiles on first use).
+pub fn compiler(eager: bool) -> impl FnMut(&str) -> Result<Option<MetaRegex>, String> {
+    move |source| if eager { build_regex(source).map(Some) } else { Ok(None) }
 }
 
 impl TryFrom<RawRule> for Rule {
@@ -438,72 +382,54 @@ impl Rule {
     /// Checks `raw` and builds the rule; `eager` compiles every regex now
     /// (otherwise only their syntax is checked, and they compile on use).
     pub fn compile(raw: RawRule, eager: bool) -> Result<Rule, FieldError> {
-        let fail = |field: &str, message: String| FieldError { field: field.into(), message, needle: None };
-        if !is_valid_id(&raw.id) {
-            return Err(fail(
-                "id",
-                format!("`{}` is not of the form <group>/<name> (lower case, digits and `-`)", raw.id),
-            ));
+        check::check(raw, &mut compiler(eager)).map(Rule::from_checked)
+    }
+
+    /// The rule `check` made (its `source` is left empty).
+    pub fn from_checked(checked: CheckedRule<Option<MetaRegex>>) -> Rule {
+        Rule {
+            id: checked.id,
+            title: checked.title,
+            severity: checked.severity,
+            kind: checked.kind,
+            patterns: checked.patterns.into_iter().map(Pattern::from_checked).collect(),
+            explains: checked.explains,
+            exit_codes: checked.exit_codes,
+            explanation: checked.explanation,
+            remediation: checked.remediation,
+            links: checked.links,
+            examples: Examples { matches: checked.matches, no_match: checked.no_match }.into(),
+            source: String::new(),
         }
-        if raw.patterns.is_empty() {
-            return Err(fail("patterns", "give at least one pattern".into()));
-        }
-        if raw.remediation.is_empty() {
-            return Err(fail("remediation", "give at least one option".into()));
-        }
-        if raw.title.trim().is_empty() {
-            return Err(fail("title", "must not be empty".into()));
-        }
-        let shared = Shared { near: &raw.near, unless: &raw.unless };
-        let patterns = raw
-            .patterns
-            .into_iter()
-            .enumerate()
-            .map(|(i, p)| compile_pattern(p.0, &shared, &format!("patterns[{i}]"), eager))
-            .collect::<Result<Vec<_>, _>>()?;
-        for (i, r) in raw.remediation.iter().enumerate() {
-            if r.steps.is_empty() {
-                return Err(fail(&format!("remediation[{i}].steps"), "give at least one step".into()));
-            }
-        }
-        let matches = raw
-            .examples
-            .matches
-            .into_iter()
-            .enumerate()
-            .map(|(i, e)| example(e.0, &format!("examples.match[{i}]")))
-            .collect::<Result<_, _>>()?;
-        let no_match = raw
-            .examples
-            .no_match
-            .into_iter()
-            .enumerate()
-            .map(|(i, e)| example(e.0, &format!("examples.no_match[{i}]")))
-            .collect::<Result<_, _>>()?;
-        Ok(Rule {
-            id: raw.id,
-            title: raw.title.trim().to_string(),
-            severity: raw.severity,
-            kind: raw.kind,
-            patterns,
-            explains: raw.explains,
-            exit_codes: raw.exit_codes,
-            explanation: raw.explanation,
-            remediation: raw
+    }
+
+    /// An embedded rule, whose examples are only made when read.
+    pub fn from_embedded(rule: &'static embedded::Rule) -> Rule {
+        let text = |s: Option<&str>| s.map(str::to_string);
+        Rule {
+            id: rule.id.to_string(),
+            title: rule.title.to_string(),
+            severity: rule.severity,
+            kind: rule.kind,
+            patterns: rule.patterns.iter().map(Pattern::from_embedded).collect(),
+            explains: rule.explains.iter().map(|s| s.to_string()).collect(),
+            exit_codes: rule.exit_codes.to_vec(),
+            explanation: rule.explanation.to_string(),
+            remediation: rule
                 .remediation
-                .into_iter()
+                .iter()
                 .map(|r| Remedy {
-                    title: r.title,
-                    builders: r.builders,
-                    steps: r.steps,
-                    file: r.file,
-                    snippet: r.snippet,
-                    tradeoffs: r.tradeoffs,
+                    title: r.title.to_string(),
+                    builders: r.builders.to_vec(),
+                    steps: r.steps.iter().map(|s| s.to_string()).collect(),
+                    file: text(r.file),
+                    snippet: text(r.snippet),
+                    tradeoffs: text(r.tradeoffs),
                 })
                 .collect(),
-            links: raw.links.into_iter().map(|l| Link { title: l.title, url: l.url }).collect(),
-            examples: Examples { matches, no_match },
-            source: String::new(),
-        })
+            links: rule.links.iter().map(|l| Link { title: l.title.to_string(), url: l.url.to_string() }).collect(),
+            examples: LazyExamples { embedded: Some(&rule.examples), cell: OnceLock::new() },
+            source: rule.source.to_string(),
+        }
     }
 }

@@ -13,6 +13,7 @@ use crate::context::Step;
 use crate::finding::{InputReport, Report, Status};
 use schemars::JsonSchema;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
@@ -202,5 +203,38 @@ impl Sink for Json {
             serde_json::to_writer_pretty(&mut *out, &doc)?;
         }
         writeln!(out)
+    }
+}
+
+impl JsonSchema for Severity {
+    fn schema_name() -> Cow<'static, str> {
+        "Severity".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = [Severity::Error, Severity::Warning, Severity::Info].map(Severity::as_str).to_vec();
+        schemars::json_schema!({ "type": "string", "enum": names })
+    }
+}
+
+impl JsonSchema for Kind {
+    fn schema_name() -> Cow<'static, str> {
+        "Kind".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = [Kind::Specific, Kind::Generic].map(Kind::as_str).to_vec();
+        schemars::json_schema!({ "type": "string", "enum": names })
+    }
+}
+
+impl JsonSchema for Builder {
+    fn schema_name() -> Cow<'static, str> {
+        "Builder".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let ids: Vec<&str> = crate::builder::TABLE.iter().map(|e| e.id).collect();
+        schemars::json_schema!({ "type": "string", "enum": ids })
     }
 }
