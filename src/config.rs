@@ -14,8 +14,11 @@ pub struct Env {
     pub no_color: bool,
     /// `BUILDMEDIC_DOCS_URL`.
     pub docs_url: Option<String>,
+    /// Whether standard input is a terminal (then a paste prompt is shown).
     pub stdin_is_terminal: bool,
+    /// Whether standard output is a terminal (colour, by default).
     pub stdout_is_terminal: bool,
+    /// Whether standard error is a terminal (the progress line).
     pub stderr_is_terminal: bool,
     /// `BUILDMEDIC_DISABLE`: rule ids to switch off, comma-separated.
     pub disable: Option<String>,
@@ -23,13 +26,17 @@ pub struct Env {
     pub interrupted: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
+/// Where a log comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
+    /// Standard input.
     Stdin,
+    /// A file.
     File(PathBuf),
 }
 
 impl Source {
+    /// The name an input is reported under: its path, or `<stdin>`.
     pub fn name(&self) -> String {
         match self {
             Source::Stdin => "<stdin>".into(),
@@ -38,16 +45,24 @@ impl Source {
     }
 }
 
+/// Everything a command needs, settled from the arguments and the environment.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// The inputs, in order.
     pub sources: Vec<Source>,
+    /// The output format.
     pub format: Format,
     /// Colour for the diagnosis (on stdout, or on stderr with `--tee`).
     pub color: bool,
+    /// `--rules` directories, in order.
     pub rules: Vec<PathBuf>,
+    /// Show every fix, for every builder.
     pub all_fixes: bool,
+    /// Lines of context around each finding.
     pub context: usize,
+    /// Where the explanation pages live.
     pub docs_url: String,
+    /// Pass the log through to standard output as it is read.
     pub tee: bool,
     /// Mask secrets in everything printed from the log.
     pub redact: bool,
@@ -62,6 +77,7 @@ pub struct Config {
 pub const MAX_CONTEXT: usize = 50;
 
 impl Config {
+    /// Settles the configuration, or says what is wrong with the arguments.
     pub fn resolve(args: &Args, env: &Env) -> Result<Config, String> {
         let sources: Vec<Source> = if args.files.is_empty() {
             vec![Source::Stdin]

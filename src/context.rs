@@ -22,8 +22,11 @@ const MAX_VERTICES: usize = 4096;
 /// The builder of a log, as far as the log tells.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct BuilderInfo {
+    /// Which builder.
     pub name: Builder,
+    /// Its version, when the log prints it.
     pub version: Option<String>,
+    /// The providers (languages) its plan detected.
     pub providers: Vec<String>,
 }
 
@@ -122,6 +125,7 @@ pub const TRIGGERS: &[&str] = &[
     "ADD ",
 ];
 
+/// What the lines read so far say about the build: builder evidence and steps.
 #[derive(Default)]
 pub struct Context {
     scores: HashMap<Builder, u32>,
@@ -260,6 +264,7 @@ impl Context {
         }
     }
 
+    /// The builder the evidence points to, with its version and providers.
     pub fn builder(&self) -> BuilderInfo {
         let name = self
             .scores

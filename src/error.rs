@@ -28,6 +28,7 @@ pub struct RuleError {
     pub rule: Option<String>,
     /// The field at fault (`patterns[1].regex`), when known.
     pub field: Option<String>,
+    /// What is wrong.
     pub message: String,
 }
 
@@ -48,19 +49,31 @@ impl fmt::Display for RuleError {
     }
 }
 
+/// An error that ends a command, with its exit code.
 #[derive(Debug)]
 pub enum Error {
     /// The command line does not make sense.
     Usage(String),
     /// An input could not be opened or read.
-    Input { name: String, source: io::Error },
+    Input {
+        /// The input's name.
+        name: String,
+        /// Why it could not be read.
+        source: io::Error,
+    },
     /// One or more rule files are broken.
     Rules(Vec<RuleError>),
     /// Writing an output file or directory failed.
-    Output { path: String, source: io::Error },
+    Output {
+        /// Where the output was going.
+        path: String,
+        /// Why it could not be written.
+        source: io::Error,
+    },
 }
 
 impl Error {
+    /// The exit code this error ends the process with.
     pub fn exit_code(&self) -> i32 {
         EXIT_USAGE
     }

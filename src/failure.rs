@@ -79,6 +79,7 @@ pub enum Signal {
 }
 
 impl Signal {
+    /// The name used in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             Signal::ExitStatus => "exit-status",

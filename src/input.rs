@@ -26,6 +26,7 @@ pub const MAX_LINE: usize = 64 * 1024;
 pub struct RawLine<'a> {
     /// 1-based line number (count of `\n` before it, plus one).
     pub number: u64,
+    /// The segment's bytes, without the line end.
     pub bytes: &'a [u8],
     /// The line was longer than [`MAX_LINE`] and was cut.
     pub truncated: bool,
@@ -52,6 +53,7 @@ pub struct Chunk<'a> {
     pub bytes: &'a [u8],
     /// 1-based number of the chunk's first line.
     pub first_line: u64,
+    /// The line was longer than the buffer and was cut at [`MAX_LINE`].
     pub truncated: bool,
 }
 

@@ -41,6 +41,7 @@ pub struct StdinPump {
 }
 
 impl StdinPump {
+    /// Reads standard input on a thread, ending the stream when `interrupted` is set.
     pub fn new(interrupted: Arc<AtomicBool>) -> StdinPump {
         StdinPump { rx: None, chunk: Vec::new(), pos: 0, interrupted }
     }

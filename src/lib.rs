@@ -10,9 +10,13 @@
 //! renderers; `app` is the command line, and [`run`] is the whole program,
 //! callable in-process.
 
+#![warn(missing_docs)]
+
 pub mod app;
 pub mod builder;
 pub mod catalog;
+// The command line's types: their doc comments are its `--help` text.
+#[allow(missing_docs)]
 pub mod cli;
 pub mod config;
 pub mod context;

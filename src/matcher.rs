@@ -32,6 +32,7 @@ pub struct Words<'w> {
     pub failure: &'w [&'w str],
 }
 
+/// The literal gate and the pattern index of a catalogue: which lines to read, and which regexes to run on them.
 #[derive(Debug)]
 pub struct Matcher {
     /// Every literal that makes a line worth reading (the rules' required

@@ -11,18 +11,25 @@ use crate::catalog::{Catalog, Example, Rule};
 use crate::engine::{Engine, Options};
 use crate::finding::InputReport;
 
+/// An example or a convention a rule fails.
 #[derive(Debug)]
 pub struct TestFailure {
+    /// The rule's id.
     pub rule: String,
+    /// What failed.
     pub message: String,
 }
 
+/// What `rules test` found.
 #[derive(Debug, Default)]
 pub struct Outcome {
+    /// Rules tested.
     pub rules: usize,
+    /// Examples run.
     pub examples: usize,
     /// Examples run plus rules linted.
     pub checks: usize,
+    /// What failed.
     pub failures: Vec<TestFailure>,
 }
 

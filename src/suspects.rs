@@ -39,9 +39,11 @@ pub const BASELINE_LINES: usize = 1 << 18;
 /// A line the diagnoser kept, with what it knows of it.
 #[derive(Debug, Clone)]
 pub struct Candidate {
+    /// Its 1-based line number.
     pub number: u64,
     /// The normalised text.
     pub text: String,
+    /// The build step it belongs to, when known.
     pub step: Option<Arc<Step>>,
 }
 
@@ -196,6 +198,7 @@ pub fn canonical(text: &str) -> String {
 /// [`BASELINE_LINES`]), not with the log.
 #[derive(Debug)]
 pub struct Baseline {
+    /// The name of the good log.
     pub name: String,
     lines: HashSet<u64>,
 }

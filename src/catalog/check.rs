@@ -72,33 +72,47 @@ pub struct CheckedCondition<C> {
     pub after: usize,
 }
 
+/// A remediation option, checked.
 #[derive(Debug)]
 pub struct Remedy {
+    /// What to do, in the imperative.
     pub title: String,
+    /// The builders it is for; empty means every builder.
     pub builders: Vec<Builder>,
+    /// Short steps.
     pub steps: Vec<String>,
+    /// Where the snippet goes.
     pub file: Option<String>,
+    /// Text to copy.
     pub snippet: Option<String>,
+    /// What the option costs.
     pub tradeoffs: Option<String>,
 }
 
+/// A link to documentation.
 #[derive(Debug)]
 pub struct Link {
+    /// What it links to.
     pub title: String,
+    /// The address.
     pub url: String,
 }
 
+/// An example of a rule, checked.
 #[derive(Debug, Clone)]
 pub struct Example {
     /// The log text (one line, or several).
     pub log: String,
+    /// The captures the rule must give on it.
     pub captures: BTreeMap<String, String>,
 }
 
-/// A field-level problem found while checking; [`parse`] adds file and id.
+/// A field-level problem found while checking; `parse` adds file and id.
 #[derive(Debug)]
 pub struct FieldError {
+    /// The field, as a path (`patterns[0].regex`).
     pub field: String,
+    /// What is wrong with it.
     pub message: String,
     /// Text to look for in the file to report a line number.
     pub needle: Option<String>,
@@ -182,6 +196,7 @@ fn find_line(text: &str, needle: &str) -> Option<usize> {
     text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
 }
 
+/// Whether `id` is a valid rule id: `<group>/<name>`, lower case.
 pub fn is_valid_id(id: &str) -> bool {
     let mut parts = id.split('/');
     let ok = |s: Option<&str>| {

@@ -12,8 +12,8 @@
 //!
 //! The catalogue is read-only configuration for the matcher and renderers.
 
-pub mod check;
-pub mod embedded;
+pub(crate) mod check;
+pub(crate) mod embedded;
 pub mod lint;
 pub mod literal;
 pub mod raw;
@@ -31,6 +31,7 @@ const MAX_RULE_FILE: u64 = 1024 * 1024;
 /// Deepest directory nesting searched under `--rules DIR`.
 const MAX_DEPTH: usize = 16;
 
+/// The rules, read-only once loaded.
 #[derive(Debug, Default)]
 pub struct Catalog {
     /// Sorted by id.
@@ -77,6 +78,7 @@ impl Catalog {
         Ok(Catalog::from_rules(rules))
     }
 
+    /// A catalogue of these rules, sorted by id.
     pub fn from_rules(mut rules: Vec<Rule>) -> Catalog {
         rules.sort_by(|a, b| a.id.cmp(&b.id));
         let index = rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
@@ -108,10 +110,12 @@ impl Catalog {
         self.position(id).map(crate::finding::RuleIndex)
     }
 
+    /// The place of the rule with this id.
     pub fn position(&self, id: &str) -> Option<usize> {
         self.index.get(id).copied()
     }
 
+    /// The rule with this id.
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.position(id).and_then(|i| self.rules.get(i))
     }

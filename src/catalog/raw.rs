@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
+/// A rule file as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRule {
@@ -45,15 +46,20 @@ pub struct RawRule {
     pub examples: RawExamples,
 }
 
+/// How bad a failure is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The build or deploy failed because of it.
     Error,
+    /// Worth fixing; the build may still succeed.
     Warning,
+    /// Good to know.
     Info,
 }
 
 impl Severity {
+    /// The name rule files and JSON use.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Error => "error",
@@ -63,15 +69,19 @@ impl Severity {
     }
 }
 
+/// Whether a rule names a cause.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
+    /// It names a cause.
     #[default]
     Specific,
+    /// It only says that something failed.
     Generic,
 }
 
 impl Kind {
+    /// The name rule files and JSON use.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Specific => "specific",
@@ -80,6 +90,7 @@ impl Kind {
     }
 }
 
+/// A pattern written as a map.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPattern {
@@ -104,6 +115,7 @@ impl From<String> for RawPattern {
     }
 }
 
+/// A `near` or `unless` condition as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCondition {
@@ -119,6 +131,7 @@ pub struct RawCondition {
 
 pub use crate::builder::Builder;
 
+/// A remediation option as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRemedy {
@@ -140,13 +153,17 @@ pub struct RawRemedy {
     pub tradeoffs: Option<String>,
 }
 
+/// A link as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawLink {
+    /// What it links to.
     pub title: String,
+    /// The address.
     pub url: String,
 }
 
+/// A rule's examples as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawExamples {
@@ -158,6 +175,7 @@ pub struct RawExamples {
     pub no_match: Vec<StringOr<RawExample>>,
 }
 
+/// One example as written: a log, or a map with captures.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawExample {

@@ -21,18 +21,30 @@ pub const REGEX_SIZE_LIMIT: usize = 2 * 1024 * 1024;
 /// a log hits.
 pub const DFA_CACHE: usize = 256 * 1024;
 
+/// A checked rule, ready to match.
 #[derive(Debug)]
 pub struct Rule {
+    /// `<group>/<name>`.
     pub id: String,
+    /// One line naming the failure; may use `{capture}` placeholders.
     pub title: String,
+    /// How bad the failure is.
     pub severity: Severity,
+    /// Whether it names a cause.
     pub kind: Kind,
+    /// The patterns; any hit counts.
     pub patterns: Vec<Pattern>,
+    /// Ids of the rules whose findings this one explains.
     pub explains: Vec<String>,
+    /// Exit statuses a failed step typically ends with because of it.
     pub exit_codes: Vec<u16>,
+    /// Markdown; the first paragraph is the short explanation.
     pub explanation: String,
+    /// The fixes, best first.
     pub remediation: Vec<Remedy>,
+    /// Documentation links, official first.
     pub links: Vec<Link>,
+    /// The examples, built when first read.
     pub examples: LazyExamples,
     /// Where the rule came from, as the user would name it.
     pub source: String,
@@ -76,6 +88,7 @@ impl fmt::Debug for Names {
     }
 }
 
+/// The regex engine used for every rule regex.
 pub type MetaRegex = regex_automata::meta::Regex;
 
 static NEVER: LazyLock<MetaRegex> =
@@ -100,10 +113,12 @@ impl LazyRegex {
         self.cell.get_or_init(|| build_regex(&self.source).ok()).as_ref()
     }
 
+    /// The regex source.
     pub fn as_str(&self) -> &str {
         &self.source
     }
 
+    /// Whether the regex matches `text` (never, if it does not compile).
     pub fn is_match(&self, text: &str) -> bool {
         self.get().is_some_and(|r| r.is_match(text))
     }
@@ -153,6 +168,7 @@ pub fn build_regex(source: &str) -> Result<MetaRegex, String> {
     })
 }
 
+/// One pattern of a rule: a regex (or several that must all match) with its conditions.
 #[derive(Debug)]
 pub struct Pattern {
     /// The regex whose literals gate the pattern (for an `all:` pattern,
@@ -165,6 +181,7 @@ pub struct Pattern {
     pub literals: Option<Vec<Vec<u8>>>,
     /// The rule's conditions followed by the pattern's own.
     pub near: Vec<Condition>,
+    /// Conditions any of which discards the hit.
     pub unless: Vec<Condition>,
 }
 
@@ -174,6 +191,7 @@ impl Pattern {
         std::iter::once(&self.regex).chain(&self.also)
     }
 
+    /// Whether every regex of the pattern matches `text`.
     pub fn is_match(&self, text: &str) -> bool {
         self.regexes().all(|r| r.is_match(text))
     }
@@ -209,6 +227,7 @@ impl Pattern {
         self.regexes().map(LazyRegex::as_str).collect::<Vec<_>>().join(" && ")
     }
 
+    /// The names of the pattern's capture groups.
     pub fn capture_names(&self) -> impl Iterator<Item = &str> {
         self.regexes().flat_map(|r| r.capture_names().flatten())
     }
@@ -234,6 +253,7 @@ impl Pattern {
     }
 }
 
+/// A `near` or `unless` condition: a regex and its window.
 #[derive(Debug)]
 pub struct Condition {
     /// The regex; for a template, with every placeholder as `.+?`.
@@ -241,7 +261,9 @@ pub struct Condition {
     /// The source, when it uses `{capture}` placeholders of its pattern:
     /// filled in (escaped) with the hit's captures at match time.
     pub template: Option<String>,
+    /// Lines before the hit to look at.
     pub before: usize,
+    /// Lines after the hit to look at.
     pub after: usize,
 }
 
@@ -275,9 +297,12 @@ impl Condition {
     }
 }
 
+/// A rule's examples.
 #[derive(Debug, Default)]
 pub struct Examples {
+    /// Logs the rule must match, ranked first.
     pub matches: Vec<Example>,
+    /// Logs the rule must not match.
     pub no_match: Vec<Example>,
 }
 

@@ -12,6 +12,7 @@ const WIDTH: usize = 80;
 /// Characters of a log line shown on a card.
 const SHOWN_CHARS: usize = 160;
 
+/// `--format human`: the cards.
 pub struct Cards {
     options: RenderOptions,
     theme: Theme,
@@ -20,6 +21,7 @@ pub struct Cards {
 }
 
 impl Cards {
+    /// Cards with these options.
     pub fn new(options: RenderOptions) -> Cards {
         let theme = Theme { color: options.color };
         Cards { options, theme, shown: 0 }

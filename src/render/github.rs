@@ -6,6 +6,7 @@ use crate::catalog::Severity;
 use crate::finding::{Report, Status};
 use std::io::{self, Write};
 
+/// `--format github`.
 #[derive(Default)]
 pub struct Github;
 

@@ -6,6 +6,7 @@ use super::{Sink, View};
 use crate::finding::{Report, Role, Status};
 use std::io::{self, Write};
 
+/// `--format markdown`.
 #[derive(Default)]
 pub struct Markdown;
 

@@ -20,23 +20,32 @@ use std::io::{self, Write};
 /// `BUILDMEDIC_DOCS_URL` says otherwise.
 pub const DEFAULT_DOCS_URL: &str = "https://buildmedic.dev";
 
+/// How the renderers show a report.
 #[derive(Debug, Clone)]
 pub struct RenderOptions {
+    /// Where the explanation pages live.
     pub docs_url: String,
+    /// Show every fix, for every builder.
     pub all_fixes: bool,
+    /// Use colour.
     pub color: bool,
 }
 
 /// A finding with everything a renderer needs to show it.
 pub struct View<'a> {
+    /// The catalogue, for other rules' ids.
     pub catalog: &'a Catalog,
+    /// The finding's rule.
     pub rule: &'a Rule,
+    /// The finding.
     pub finding: &'a Finding,
+    /// The input it was found in.
     pub input: &'a InputReport,
     /// What the finding is to the reader (see `rank`).
     pub role: Role,
     /// Whether more than one input was read (findings then name their file).
     pub many_inputs: bool,
+    /// The rule's explanation page.
     pub url: String,
 }
 
@@ -96,8 +105,11 @@ pub fn rule_url(base: &str, id: &str) -> String {
 
 /// Receives the diagnosis as it is ready: one call per finding, best first.
 pub trait Sink {
+    /// Called once, before the findings.
     fn begin(&mut self, out: &mut dyn Write, report: &Report) -> io::Result<()>;
+    /// Called for each finding, best first.
     fn finding(&mut self, out: &mut dyn Write, view: &View<'_>) -> io::Result<()>;
+    /// Called once, after the findings.
     fn finish(&mut self, out: &mut dyn Write, report: &Report) -> io::Result<()>;
 }
 

@@ -5,8 +5,10 @@
 use crate::catalog::Severity;
 use colored::Colorize;
 
+/// Colours for the cards (none when off).
 #[derive(Debug, Clone, Copy)]
 pub struct Theme {
+    /// Whether to colour at all.
     pub color: bool,
 }
 
@@ -19,6 +21,7 @@ impl Theme {
         }
     }
 
+    /// A severity label in its colour.
     pub fn severity(&self, severity: Severity, text: &str) -> String {
         self.paint(text, |t| match severity {
             Severity::Error => t.red().bold(),
@@ -26,24 +29,31 @@ impl Theme {
             Severity::Info => t.blue().bold(),
         })
     }
+    /// A card's title.
     pub fn title(&self, text: &str) -> String {
         self.paint(text, |t| t.bold())
     }
+    /// Secondary text.
     pub fn dim(&self, text: &str) -> String {
         self.paint(text, |t| t.dimmed())
     }
+    /// A rule id.
     pub fn id(&self, text: &str) -> String {
         self.paint(text, |t| t.cyan())
     }
+    /// A section heading.
     pub fn heading(&self, text: &str) -> String {
         self.paint(text, |t| t.green().bold())
     }
+    /// A snippet to copy.
     pub fn snippet(&self, text: &str) -> String {
         self.paint(text, |t| t.green())
     }
+    /// The log line that matched.
     pub fn matched(&self, text: &str) -> String {
         self.paint(text, |t| t.red())
     }
+    /// A link.
     pub fn link(&self, text: &str) -> String {
         self.paint(text, |t| t.underline())
     }
